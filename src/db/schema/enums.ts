@@ -1,0 +1,46 @@
+// Every enum of the data model, declared once: the pgEnum, the TypeScript type and the GraphQL
+// enum all derive from these lists, so a new status cannot be half-added.
+import { pgEnum } from 'drizzle-orm/pg-core';
+
+export const JOB_STATUS = Object.freeze([
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'waiting_callback',
+  'timed_out',
+  'expired',
+] as const);
+export type JobStatus = (typeof JOB_STATUS)[number];
+
+/** Statuses a job never leaves on its own (retryJob may still revive some). */
+export const FINAL_JOB_STATUS: ReadonlySet<JobStatus> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'expired',
+]);
+
+export const ATTEMPT_OUTCOME = Object.freeze([
+  'success',
+  'http_error',
+  'timeout',
+  'network_error',
+  'breaker_open',
+  'invalid_response',
+] as const);
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOME)[number];
+
+export const SERVICE_KIND = Object.freeze(['http', 'mock'] as const);
+export type ServiceKind = (typeof SERVICE_KIND)[number];
+
+export const SERVICE_SOURCE = Object.freeze(['file', 'api'] as const);
+export const API_KEY_ROLE = Object.freeze(['client', 'ops', 'admin'] as const);
+
+export const jobStatus = pgEnum('job_status', JOB_STATUS);
+export const attemptOutcome = pgEnum('attempt_outcome', ATTEMPT_OUTCOME);
+export const serviceKind = pgEnum('service_kind', SERVICE_KIND);
+export const serviceSource = pgEnum('service_source', SERVICE_SOURCE);
+export const apiKeyRole = pgEnum('api_key_role', API_KEY_ROLE);

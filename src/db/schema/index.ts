@@ -1,0 +1,4 @@
+export * from './enums';
+export * from './tenants';
+export * from './services';
+export * from './jobs';

@@ -1,0 +1,80 @@
+// Jobs and their attempts. The partial index `jobs_claim_idx` serves the claim query, which only
+// ever looks at pending jobs in (priority, run_at) order; `jobs_lease_idx` serves the sweeper.
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { attemptOutcome, jobStatus } from './enums';
+import { tenants } from './tenants';
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    service: text('service').notNull(),
+    operation: text('operation').notNull(),
+    input: jsonb('input').notNull(),
+    status: jobStatus('status').notNull().default('pending'),
+    /** Lower runs first. */
+    priority: integer('priority').notNull().default(0),
+    runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+    deadline: timestamp('deadline', { withTimezone: true }),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    correlationId: text('correlation_id'),
+    lockedBy: text('locked_by'),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    output: jsonb('output'),
+    lastError: text('last_error'),
+    parentJobId: uuid('parent_job_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('jobs_tenant_idempotency_key_uq').on(t.tenantId, t.idempotencyKey),
+    index('jobs_claim_idx').on(t.priority, t.runAt).where(sql`status = 'pending'`),
+    index('jobs_lease_idx').on(t.lockedUntil).where(sql`status = 'running'`),
+    index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+  ],
+);
+
+export const jobAttempts = pgTable(
+  'job_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }).notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    outcome: attemptOutcome('outcome').notNull(),
+    httpStatus: integer('http_status'),
+    /** Method, URL and headers with secrets redacted. */
+    request: jsonb('request'),
+    /** Response body, truncated. */
+    responseBody: text('response_body'),
+    error: text('error'),
+  },
+  (t) => [index('job_attempts_job_idx').on(t.jobId, t.attempt)],
+);
+
+export type JobRow = typeof jobs.$inferSelect;
+export type NewJobRow = typeof jobs.$inferInsert;
+export type AttemptRow = typeof jobAttempts.$inferSelect;
+export type NewAttemptRow = typeof jobAttempts.$inferInsert;

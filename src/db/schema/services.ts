@@ -1,0 +1,81 @@
+// Registered services and their operations. Auth config names environment variables and never
+// holds a secret; policies are JSON so the registry can grow options without a migration each.
+import {
+  boolean,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { serviceKind, serviceSource } from './enums';
+
+export type AuthConfig =
+  | { bearerTokenEnv: string }
+  | { apiKeyHeader: { name: string; valueEnv: string } }
+  | { basic: { usernameEnv: string; passwordEnv: string } };
+
+export interface RetryPolicy {
+  maxAttempts?: number;
+  backoff?: 'exponential' | 'fixed';
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface BreakerConfig {
+  errorThresholdPercentage?: number;
+  volumeThreshold?: number;
+  resetTimeoutMs?: number;
+}
+
+export interface MockConfig {
+  /** Latency drawn uniformly from [min, max] milliseconds. */
+  latencyMs?: [number, number];
+  /** Share of calls, 0..1, answered with a 500. */
+  errorRate?: number;
+  /** Fixed response body; without it the mock answers `{ echo: <input> }`. */
+  response?: unknown;
+}
+
+export const services = pgTable('services', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  kind: serviceKind('kind').notNull(),
+  baseUrl: text('base_url'),
+  auth: jsonb('auth').$type<AuthConfig>(),
+  timeoutMs: integer('timeout_ms').notNull(),
+  retry: jsonb('retry').$type<RetryPolicy>(),
+  breaker: jsonb('breaker').$type<BreakerConfig>(),
+  concurrency: integer('concurrency'),
+  rateLimitPerSecond: integer('rate_limit_per_second'),
+  active: boolean('active').notNull().default(true),
+  source: serviceSource('source').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const operations = pgTable(
+  'operations',
+  {
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    method: text('method').notNull().default('POST'),
+    /** Like `/charges/{chargeId}`: each `{name}` is filled from the job input. */
+    path: text('path').notNull().default('/'),
+    inputSchema: jsonb('input_schema'),
+    outputSchema: jsonb('output_schema'),
+    timeoutMs: integer('timeout_ms'),
+    retry: jsonb('retry').$type<RetryPolicy>(),
+    maxAgeMs: integer('max_age_ms'),
+    callback: jsonb('callback'),
+    mock: jsonb('mock').$type<MockConfig>(),
+  },
+  (t) => [primaryKey({ name: 'operations_pk', columns: [t.serviceId, t.name] })],
+);
+
+export type ServiceRow = typeof services.$inferSelect;
+export type OperationRow = typeof operations.$inferSelect;

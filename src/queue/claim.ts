@@ -1,0 +1,28 @@
+// claimJobs: takes up to `limit` due pending jobs for one worker in a single statement. SKIP LOCKED
+// lets any number of workers on any number of instances claim at once without taking a job twice.
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { jobs, type JobRow } from '../db/schema';
+
+export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs: number): Promise<JobRow[]> {
+  if (limit <= 0) return [];
+  const due = db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.status, 'pending'), lte(jobs.runAt, sql`now()`)))
+    .orderBy(asc(jobs.priority), asc(jobs.runAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return db
+    .update(jobs)
+    .set({
+      status: 'running',
+      attempts: sql`${jobs.attempts} + 1`,
+      lockedBy: workerId,
+      lockedUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})`,
+      startedAt: sql`coalesce(${jobs.startedAt}, now())`,
+      updatedAt: sql`now()`,
+    })
+    .where(inArray(jobs.id, due))
+    .returning();
+}

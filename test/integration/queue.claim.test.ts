@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { openDatabase, type Database } from '../../src/db/client';
+import { jobs } from '../../src/db/schema';
+import { claimJobs, enqueueJob } from '../../src/queue';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { newJob } from '../helpers/jobs';
+
+const LEASE_MS = 30_000;
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t?.drop());
+
+describe('claimJobs', () => {
+  it('claims each of 1,000 jobs exactly once across 4 concurrent claimers', async () => {
+    const db = t.database.db;
+    await db.delete(jobs);
+    await db.insert(jobs).values(Array.from({ length: 1000 }, (_, i) => newJob({ input: { i } })));
+    // Separate connections on a real server, so the claims really run side by side.
+    const claimers: Database[] = t.url
+      ? await Promise.all([1, 2, 3, 4].map(() => openDatabase({ url: t.url, maxConnections: 1 })))
+      : [t.database, t.database, t.database, t.database];
+    const claimed = new Map<string, string[]>();
+    await Promise.all(
+      claimers.map(async (c, w) => {
+        for (;;) {
+          const batch = await claimJobs(c.db, `w${w}`, 7, LEASE_MS);
+          if (batch.length === 0) return;
+          for (const j of batch) claimed.set(j.id, [...(claimed.get(j.id) ?? []), `w${w}`]);
+        }
+      }),
+    );
+    if (t.url) await Promise.all(claimers.map((c) => c.close()));
+    expect(claimed.size).toBe(1000);
+    expect([...claimed.values()].filter((by) => by.length !== 1)).toEqual([]);
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(jobs).where(eq(jobs.status, 'running'));
+    expect(row?.n).toBe(1000);
+  });
+
+  it('marks a claimed job running, counts the attempt and sets the lease', async () => {
+    const db = t.database.db;
+    await db.delete(jobs);
+    const { job } = await enqueueJob(db, newJob());
+    const [claimed] = await claimJobs(db, 'worker-a', 5, LEASE_MS);
+    expect(claimed).toMatchObject({ id: job.id, status: 'running', attempts: 1, lockedBy: 'worker-a' });
+    const leaseLeft = claimed!.lockedUntil!.getTime() - claimed!.startedAt!.getTime();
+    expect(leaseLeft).toBeGreaterThan(LEASE_MS - 1_000);
+    expect(leaseLeft).toBeLessThan(LEASE_MS + 1_000);
+    expect(await claimJobs(db, 'worker-b', 5, LEASE_MS)).toEqual([]);
+  });
+
+  it('takes jobs by priority, then run_at, and leaves future jobs alone', async () => {
+    const db = t.database.db;
+    await db.delete(jobs);
+    const late = await enqueueJob(db, newJob({ priority: 5 }));
+    const early = await enqueueJob(db, newJob({ priority: -1 }));
+    await enqueueJob(db, newJob({ runAt: new Date(Date.now() + 60_000) }));
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++) order.push(...(await claimJobs(db, 'w', 1, LEASE_MS)).map((j) => j.id));
+    expect(order).toEqual([early.job.id, late.job.id]);
+  });
+});
