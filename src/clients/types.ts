@@ -1,0 +1,43 @@
+// What a worker hands to a client (http or mock) for one attempt, and what comes back. A client
+// never throws for an upstream failure: every outcome is a CallResult, so every attempt is logged.
+import type { AttemptOutcome } from '../db/schema';
+import type { OperationDef, ServiceDef } from '../registry/types';
+
+export interface CallRequest {
+  service: ServiceDef;
+  operation: OperationDef;
+  jobId: string;
+  input: unknown;
+  /** Sent upstream as the `Idempotency-Key` header: the job's key, else its id. */
+  idempotencyKey: string;
+  /** The attempt's whole budget: connect, headers and body. */
+  timeoutMs: number;
+  /** Aborts the attempt (cancel, drain). */
+  signal?: AbortSignal | undefined;
+}
+
+export interface RequestSummary {
+  method: string;
+  url: string;
+  /** Header values of auth headers are replaced by `[redacted]`. */
+  headers: Record<string, string>;
+}
+
+export interface CallResult {
+  outcome: AttemptOutcome;
+  httpStatus?: number | undefined;
+  /** Parsed response body (JSON, else text), set when outcome is `success`. */
+  output?: unknown;
+  /** Response body as text, truncated for the attempt log. */
+  responseBody?: string | undefined;
+  /** Readable reason when outcome is not `success`. */
+  error?: string | undefined;
+  /** From a `Retry-After` header (seconds or HTTP date), in milliseconds from now. */
+  retryAfterMs?: number | undefined;
+  request: RequestSummary;
+}
+
+export interface UpstreamClient {
+  call(req: CallRequest): Promise<CallResult>;
+  close(): Promise<void>;
+}
