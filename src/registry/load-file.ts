@@ -1,0 +1,147 @@
+// Reads and validates services.yaml into ServiceDefs. Every problem is reported with the service,
+// operation and field it concerns, because an operator fixing a file needs to know where to look.
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SERVICE_KIND } from '../db/schema';
+import { DEFAULT_TIMEOUT_MS, HTTP_METHODS, type ServiceDef } from './types';
+import { compileSchema } from './validate-input';
+
+export class RegistryFileError extends Error {
+  override name = 'RegistryFileError';
+}
+
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must start with a letter and use only letters, digits, _ and -');
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+const positiveMs = z.number().int().positive().max(24 * 3_600_000);
+const jsonSchema = z.record(z.string(), z.unknown());
+
+const retry = z.strictObject({
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  backoff: z.enum(['exponential', 'fixed']).optional(),
+  initialDelayMs: z.number().int().min(0).max(3_600_000).optional(),
+  maxDelayMs: z.number().int().min(0).max(24 * 3_600_000).optional(),
+});
+
+const breaker = z.strictObject({
+  errorThresholdPercentage: z.number().min(1).max(100).optional(),
+  volumeThreshold: z.number().int().min(1).optional(),
+  resetTimeoutMs: z.number().int().min(100).optional(),
+});
+
+const auth = z.union([
+  z.strictObject({ bearerTokenEnv: envName }),
+  z.strictObject({ apiKeyHeader: z.strictObject({ name: z.string().regex(/^[A-Za-z0-9-]+$/), valueEnv: envName }) }),
+  z.strictObject({ basic: z.strictObject({ usernameEnv: envName, passwordEnv: envName }) }),
+]);
+
+const mock = z.strictObject({
+  latencyMs: z
+    .tuple([z.number().int().min(0), z.number().int().min(0)])
+    .refine(([min, max]) => min <= max, 'must be [min, max] with min <= max')
+    .optional(),
+  errorRate: z.number().min(0).max(1).optional(),
+  response: z.unknown().optional(),
+});
+
+const operation = z.strictObject({
+  name,
+  method: z.enum(HTTP_METHODS).default('POST'),
+  path: z.string().startsWith('/', 'must start with "/"').default('/'),
+  input: jsonSchema.optional(),
+  output: jsonSchema.optional(),
+  timeoutMs: positiveMs.optional(),
+  retry: retry.optional(),
+  maxAgeMs: positiveMs.optional(),
+  mock: mock.optional(),
+});
+
+const service = z
+  .strictObject({
+    name,
+    kind: z.enum(SERVICE_KIND),
+    baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    auth: auth.optional(),
+    timeoutMs: positiveMs.default(DEFAULT_TIMEOUT_MS),
+    retry: retry.optional(),
+    breaker: breaker.optional(),
+    concurrency: z.number().int().min(1).optional(),
+    rateLimitPerSecond: z.number().int().min(1).optional(),
+    operations: z.array(operation).min(1, 'must list at least one operation'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.kind === 'http' && !s.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'is required for kind http' });
+    const seen = new Set<string>();
+    s.operations.forEach((op, i) => {
+      if (seen.has(op.name)) ctx.addIssue({ code: 'custom', path: ['operations', i, 'name'], message: 'is a duplicate' });
+      seen.add(op.name);
+    });
+  });
+
+const file = z.strictObject({ services: z.array(service) }).superRefine((f, ctx) => {
+  const seen = new Set<string>();
+  f.services.forEach((s, i) => {
+    if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: 'is a duplicate' });
+    seen.add(s.name);
+  });
+});
+
+export async function loadServicesFile(path: string): Promise<ServiceDef[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new RegistryFileError(`${path}: cannot read the services file (${(err as Error).message}); set CALLGATE_SERVICES_FILE`);
+  }
+  return parseServices(text, path);
+}
+
+export function parseServices(text: string, source = 'services.yaml'): ServiceDef[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new RegistryFileError(`${source}: not valid YAML: ${(err as Error).message}`);
+  }
+  const parsed = file.safeParse(raw ?? { services: [] });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${where(raw, i.path)}: ${i.message}`);
+    throw new RegistryFileError(`${source}: ${problems.join('; ')}`);
+  }
+  const defs: ServiceDef[] = parsed.data.services;
+  for (const s of defs) {
+    for (const op of s.operations) {
+      for (const field of ['input', 'output'] as const) {
+        const schema = op[field];
+        if (!schema) continue;
+        try {
+          compileSchema(schema);
+        } catch (err) {
+          throw new RegistryFileError(
+            `${source}: service "${s.name}", operation "${op.name}", field "${field}": not a valid JSON Schema: ${(err as Error).message}`,
+          );
+        }
+      }
+    }
+  }
+  return defs;
+}
+
+/** Turns a zod path like services.1.operations.0.path into `service "x", operation "y", field "path"`. */
+function where(raw: unknown, path: PropertyKey[]): string {
+  const parts: string[] = [];
+  const services = (raw as { services?: unknown[] } | null)?.services;
+  const [, si, opKey, oi, ...rest] = path;
+  if (typeof si !== 'number') return `field "${path.map(String).join('.') || '(root)'}"`;
+  const svc = services?.[si] as { name?: unknown; operations?: unknown[] } | undefined;
+  parts.push(`service "${typeof svc?.name === 'string' ? svc.name : `#${si + 1}`}"`);
+  let field = [opKey, oi, ...rest];
+  if (opKey === 'operations' && typeof oi === 'number') {
+    const op = svc?.operations?.[oi] as { name?: unknown } | undefined;
+    parts.push(`operation "${typeof op?.name === 'string' ? op.name : `#${oi + 1}`}"`);
+    field = rest;
+  }
+  const fieldPath = field.filter((p) => p !== undefined).map(String).join('.');
+  if (fieldPath) parts.push(`field "${fieldPath}"`);
+  return parts.join(', ');
+}

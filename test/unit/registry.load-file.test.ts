@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { createRegistry, parseServices, RegistryFileError } from '../../src/registry';
+
+const bad = (yaml: string) => () => parseServices(yaml);
+
+describe('parseServices', () => {
+  it('accepts the shipped services.yaml with its mock echo operation', async () => {
+    const defs = parseServices(await readFile(new URL('../../services.yaml', import.meta.url), 'utf8'));
+    const mock = defs.find((d) => d.name === 'mock');
+    expect(mock).toMatchObject({ kind: 'mock', timeoutMs: 10_000 });
+    expect(mock?.operations.find((o) => o.name === 'echo')).toMatchObject({ method: 'POST', path: '/' });
+  });
+
+  it('names the service, operation and field of a bad value', () => {
+    const yaml = `
+services:
+  - name: payments
+    kind: http
+    baseUrl: https://api.example.com/v1
+    operations:
+      - name: createCharge
+        path: charges`;
+    expect(bad(yaml)).toThrow(RegistryFileError);
+    expect(bad(yaml)).toThrow('service "payments", operation "createCharge", field "path": must start with "/"');
+  });
+
+  it('rejects an http service without baseUrl, unknown keys, duplicates and bad auth', () => {
+    expect(bad('services: [{ name: p, kind: http, operations: [{ name: a }] }]')).toThrow(
+      'service "p", field "baseUrl": is required for kind http',
+    );
+    expect(bad('services: [{ name: m, kind: mock, operations: [{ name: a, mehtod: GET }] }]')).toThrow(
+      /service "m", operation "a".*mehtod/,
+    );
+    expect(bad('services: [{ name: m, kind: mock, operations: [{ name: a }, { name: a }] }]')).toThrow(
+      'service "m", operation "a", field "name": is a duplicate',
+    );
+    expect(bad('services: [{ name: m, kind: mock, operations: [{ name: a }] }, { name: m, kind: mock, operations: [{ name: b }] }]')).toThrow(
+      'service "m", field "name": is a duplicate',
+    );
+    expect(bad('services: [{ name: p, kind: http, baseUrl: "http://x", auth: { bearerToken: abc }, operations: [{ name: a }] }]')).toThrow(
+      'service "p", field "auth"',
+    );
+    expect(bad('services: [{ name: p, kind: ftp, operations: [{ name: a }] }]')).toThrow('service "p", field "kind"');
+  });
+
+  it('rejects an input schema that is not valid JSON Schema', () => {
+    expect(bad('services: [{ name: m, kind: mock, operations: [{ name: a, input: { type: 12 } }] }]')).toThrow(
+      'service "m", operation "a", field "input": not a valid JSON Schema',
+    );
+  });
+
+  it('rejects text that is not YAML', () => {
+    expect(bad('services: [unclosed')).toThrow(/not valid YAML/);
+  });
+});
+
+describe('registry input validation', () => {
+  const registry = createRegistry(
+    parseServices(`
+services:
+  - name: pay
+    kind: mock
+    operations:
+      - name: charge
+        input:
+          type: object
+          required: [amount, currency]
+          additionalProperties: false
+          properties: { amount: { type: integer, minimum: 1 }, currency: { type: string } }`),
+  );
+
+  it('lists every violation with a JSON Pointer path', () => {
+    expect(registry.validateInput('pay', 'charge', { amount: 0, extra: true })).toEqual(
+      expect.arrayContaining([
+        { path: '/currency', message: 'is required' },
+        { path: '/extra', message: 'is not allowed' },
+        { path: '/amount', message: 'must be >= 1' },
+      ]),
+    );
+    expect(registry.validateInput('pay', 'charge', 'not an object')).toEqual([{ path: '/', message: 'must be object' }]);
+  });
+
+  it('accepts valid input', () => {
+    expect(registry.validateInput('pay', 'charge', { amount: 100, currency: 'EUR' })).toEqual([]);
+  });
+});
