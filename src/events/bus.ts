@@ -1,0 +1,92 @@
+// One LISTEN connection per instance on `callgate_job` (the jobs trigger NOTIFYs every status
+// change), fanned out in process to the job's watchers and to the worker pool's wake-ups.
+// Watchers register synchronously, so a subscriber that registers before reading a job's state
+// cannot miss a change made between the two.
+import type { Database } from '../db/client';
+import { JOB_STATUS, type JobStatus } from '../db/schema';
+import type { Logger } from '../logger';
+
+export const JOB_CHANNEL = 'callgate_job';
+
+export interface JobEvent {
+  id: string;
+  tenant: string;
+  status: JobStatus;
+  attempt: number;
+}
+
+/** `null` means "the connection was re-established: events may have been missed, re-read". */
+export type JobListener = (event: JobEvent | null) => void;
+
+export interface EventBus {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  watchJob(id: string, listener: JobListener): () => void;
+  onEvent(listener: JobListener): () => void;
+}
+
+export function createEventBus({ database, log }: { database: Database; log: Logger }): EventBus {
+  const byJob = new Map<string, Set<JobListener>>();
+  const everyEvent = new Set<JobListener>();
+  let unlisten: (() => Promise<void>) | undefined;
+  let listens = 0;
+
+  const deliver = (event: JobEvent) => {
+    for (const l of everyEvent) l(event);
+    const watchers = byJob.get(event.id);
+    if (watchers) for (const l of watchers) l(event);
+  };
+
+  const resync = () => {
+    for (const l of everyEvent) l(null);
+    for (const watchers of byJob.values()) for (const l of watchers) l(null);
+  };
+
+  return {
+    async start() {
+      unlisten = await database.listen(
+        JOB_CHANNEL,
+        (payload) => {
+          const event = parseEvent(payload);
+          if (event) deliver(event);
+          else log.warn({ payload: payload.slice(0, 200) }, 'ignored a malformed job event');
+        },
+        () => {
+          if (listens++ > 0) {
+            log.info('LISTEN re-established; watchers re-read their jobs');
+            resync();
+          }
+        },
+      );
+    },
+    async stop() {
+      await unlisten?.();
+      unlisten = undefined;
+    },
+    watchJob(id, listener) {
+      let watchers = byJob.get(id);
+      if (!watchers) byJob.set(id, (watchers = new Set()));
+      watchers.add(listener);
+      return () => {
+        watchers.delete(listener);
+        if (watchers.size === 0) byJob.delete(id);
+      };
+    },
+    onEvent(listener) {
+      everyEvent.add(listener);
+      return () => everyEvent.delete(listener);
+    },
+  };
+}
+
+const STATUSES: ReadonlySet<string> = new Set(JOB_STATUS);
+
+function parseEvent(payload: string): JobEvent | null {
+  try {
+    const e = JSON.parse(payload) as Partial<JobEvent>;
+    if (typeof e.id !== 'string' || typeof e.tenant !== 'string' || !STATUSES.has(e.status as string)) return null;
+    return { id: e.id, tenant: e.tenant, status: e.status as JobStatus, attempt: Number(e.attempt) || 0 };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,46 @@
+// followJob: a job's current state at once, then each change, ending after a final status.
+// Events only say "this job changed"; the job is re-read by id (NOTIFY payloads stay small), and
+// changes that arrive during a read collapse into one more read.
+import { GraphQLError } from 'graphql';
+import { Repeater } from 'graphql-yoga';
+import type { Db } from '../db/client';
+import { FINAL_JOB_STATUS, type JobRow } from '../db/schema';
+import { getJob } from '../queue';
+import type { EventBus } from './bus';
+
+export function followJob(db: Db, bus: EventBus, tenantId: string, id: string): Repeater<JobRow> {
+  return new Repeater<JobRow>(async (push, stop) => {
+    let changed = true;
+    let wake: (() => void) | undefined;
+    const unwatch = bus.watchJob(id, () => {
+      changed = true;
+      wake?.();
+    });
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+      unwatch();
+      wake?.();
+    });
+    let last = '';
+    while (!stopped) {
+      changed = false;
+      const job = await getJob(db, tenantId, id);
+      if (!job) {
+        stop(new GraphQLError(`job ${id} not found`, { extensions: { code: 'NOT_FOUND' } }));
+        return;
+      }
+      const version = `${job.status}|${job.attempts}|${job.updatedAt.getTime()}`;
+      if (version !== last) {
+        last = version;
+        await push(job);
+      }
+      if (FINAL_JOB_STATUS.has(job.status)) {
+        stop();
+        return;
+      }
+      if (!changed) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  });
+}
