@@ -10,7 +10,8 @@ export type AttemptRecord = Omit<NewAttemptRow, 'id' | 'jobId' | 'attempt'>;
 export interface Finish {
   jobId: string;
   workerId: string;
-  attempt: AttemptRecord;
+  /** Absent when no call was made (nothing to log). */
+  attempt?: AttemptRecord;
 }
 
 export async function completeJob(db: Db, finish: Finish & { output: unknown }): Promise<JobRow | null> {
@@ -39,7 +40,7 @@ async function finishAttempt(
       .where(and(eq(jobs.id, jobId), eq(jobs.status, 'running'), eq(jobs.lockedBy, workerId)))
       .returning();
     if (!job) return null;
-    await tx.insert(jobAttempts).values({ ...attempt, jobId, attempt: job.attempts });
+    if (attempt) await tx.insert(jobAttempts).values({ ...attempt, jobId, attempt: job.attempts });
     return job;
   });
 }

@@ -1,0 +1,104 @@
+// buildApp(config) → { start(port), stop() }: opens and migrates the database, loads the service
+// registry, and wires the event bus, the worker pool, Yoga, graphql-ws and the health routes on
+// one HTTP server. stop() drains the workers before it closes anything they need.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHttpClient } from './clients/http';
+import { createMockClient } from './clients/mock';
+import type { UpstreamClient } from './clients/types';
+import type { Config } from './config';
+import { openDatabase, type Database } from './db/client';
+import { migrate } from './db/migrate';
+import { DEFAULT_TENANT_ID, type ServiceKind } from './db/schema';
+import { createEventBus } from './events/bus';
+import { createLogger, type Logger } from './logger';
+import { loadRegistry, loadServicesFile, syncFileServices, type Registry } from './registry';
+import { handleHealth } from './server/health';
+import { attachWebSocket } from './server/ws';
+import { createCallgateYoga, GRAPHQL_PATH } from './server/yoga';
+import { createWorkerPool, type WorkerPool } from './worker/pool';
+
+export interface App {
+  readonly database: Database;
+  readonly registry: Registry;
+  readonly pool: WorkerPool;
+  /** Listens on `port` (0 picks a free one) and starts the workers. */
+  start(port?: number): Promise<{ port: number; url: string }>;
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  log?: Logger;
+  /** Replaces the upstream clients, for tests. */
+  clients?: Partial<Record<ServiceKind, UpstreamClient>>;
+}
+
+/** Enough connections for the API and the claim/complete traffic of a full worker pool. */
+const POOL_CONNECTIONS = 20;
+
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const defs = await loadServicesFile(config.servicesFile);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, maxConnections: POOL_CONNECTIONS });
+  try {
+    await migrate(database, config.databaseUrl);
+    await syncFileServices(database.db, defs);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const registry = await loadRegistry(database.db);
+  const clients: Record<ServiceKind, UpstreamClient> = {
+    http: options.clients?.http ?? createHttpClient({ secret: config.secret }),
+    mock: options.clients?.mock ?? createMockClient(),
+  };
+  const bus = createEventBus({ database, log: log.child({ component: 'events' }) });
+  const pool = createWorkerPool({
+    db: database.db,
+    registry,
+    clients,
+    log,
+    concurrency: config.workerConcurrency,
+    pollIntervalMs: config.pollIntervalMs,
+    workerId: config.instanceId,
+  });
+  bus.onEvent((event) => {
+    if (!event || event.status === 'pending') pool.nudge();
+  });
+
+  const yoga = createCallgateYoga(() => ({ tenantId: DEFAULT_TENANT_ID, db: database.db, registry, bus }), log);
+  const server: Server = createServer((req, res) => {
+    if (!handleHealth(req, res, database)) void yoga(req, res);
+  });
+  const ws = attachWebSocket(server, yoga);
+
+  return {
+    database,
+    registry,
+    pool,
+    async start(port = config.port) {
+      await bus.start();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, config.host, () => resolve());
+      });
+      pool.start();
+      const actual = (server.address() as AddressInfo).port;
+      const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${actual}${GRAPHQL_PATH}`;
+      log.info({ url, database: database.kind }, 'callgate listening');
+      return { port: actual, url };
+    },
+    async stop() {
+      await pool.stop();
+      await ws.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await bus.stop();
+      await Promise.all(Object.values(clients).map((c) => c.close()));
+      await database.close();
+      log.info('callgate stopped');
+    },
+  };
+}

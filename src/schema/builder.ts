@@ -1,0 +1,32 @@
+// The Pothos builder shared by every schema file, with the JSON and DateTime scalars.
+import SchemaBuilder from '@pothos/core';
+import { GraphQLError } from 'graphql';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import type { GraphQLContext } from './context';
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  DefaultFieldNullability: false;
+  Scalars: {
+    ID: { Input: string; Output: string };
+    JSON: { Input: unknown; Output: unknown };
+    DateTime: { Input: Date; Output: Date };
+  };
+}>({ defaultFieldNullability: false });
+
+builder.addScalarType('JSON', JSONResolver);
+builder.addScalarType('DateTime', DateTimeResolver);
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});
+
+/** Every error a client can act on implements this. */
+export const ErrorInterface = builder.interfaceRef<{ message: string }>('Error').implement({
+  fields: (t) => ({ message: t.exposeString('message') }),
+});
+
+/** A malformed argument: a GraphQL error the client sees as is (not masked). */
+export function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
