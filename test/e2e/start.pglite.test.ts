@@ -1,0 +1,68 @@
+// `npm start` on a bare machine: no DATABASE_URL, no PostgreSQL needed. It comes up on the
+// embedded PGlite with the shipped services.yaml, runs mock.echo, and stops cleanly on SIGTERM.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+async function runGateway(command: string, args: string[], use: (url: string) => Promise<void>) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'callgate-start-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, CALLGATE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' };
+  delete env.DATABASE_URL;
+  delete env.CALLGATE_SERVICES_FILE;
+  const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await expect.poll(() => output, { timeout: 45_000, interval: 100 }).toMatch(/GraphiQL at (http:\/\/\S+)/);
+    expect(output).toMatch(/embedded PGlite/);
+    await use(/GraphiQL at (http:\/\/\S+)/.exec(output)![1]!);
+  } finally {
+    process.kill(-child.pid!, 'SIGTERM');
+  }
+  const code = await exited;
+  // Wait for the whole process group (npm's child too) before removing the data directory.
+  await expect.poll(() => groupAlive(child.pid!), { timeout: 15_000 }).toBe(false);
+  await rm(dataDir, { recursive: true, force: true });
+  return { code, output };
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+it('npm start serves GraphiQL on PGlite and runs mock.echo to SUCCEEDED', async () => {
+  const { output } = await runGateway('npm', ['start'], async (url) => {
+    const page = await fetch(url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).toMatch(/graphiql/i);
+    const gql = async (query: string) =>
+      (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json()) as {
+        data: Record<string, any>;
+      };
+    const call = await gql(`mutation { callService(input: { service: "mock", operation: "echo", input: { hi: 1 } }) { ... on CallServiceSuccess { job { id } } } }`);
+    const id = call.data.callService.job.id;
+    await expect
+      .poll(async () => (await gql(`{ job(id: "${id}") { status output } }`)).data.job, { timeout: 10_000 })
+      .toEqual({ status: 'SUCCEEDED', output: { echo: { hi: 1 } } });
+  });
+  // npm itself dies of the signal; the gateway under it must have stopped cleanly.
+  expect(output).toContain('"msg":"callgate stopped"');
+}, 90_000);
+
+it('the gateway exits 0 on SIGTERM', async () => {
+  const { code, output } = await runGateway(process.execPath, ['--import', 'tsx', 'src/main.ts'], async (url) => {
+    expect((await fetch(url.replace('/graphql', '/readyz'))).status).toBe(200);
+  });
+  expect(code, output).toBe(0);
+}, 90_000);

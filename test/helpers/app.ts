@@ -1,0 +1,84 @@
+// buildTestApp: the whole gateway on port 0, on the test file's own database (or PGlite), with a
+// services.yaml of the test's own; gql() over real HTTP and subscribe() over real graphql-ws.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { buildApp, type App } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createDatabaseUrl } from './db';
+
+export interface GqlResponse<T = Record<string, any>> {
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestApp {
+  app: App;
+  /** http://127.0.0.1:PORT/graphql */
+  url: string;
+  wsUrl: string;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
+  /** Runs a subscription over graphql-ws until it completes; returns every payload. */
+  subscribe<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>[]>;
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  services: string;
+  /** Embedded PGlite even when a server is reachable. */
+  pglite?: boolean;
+  env?: Record<string, string>;
+}
+
+export async function buildTestApp(opts: TestAppOptions): Promise<TestApp> {
+  const dir = await mkdtemp(join(tmpdir(), 'callgate-test-'));
+  const servicesFile = join(dir, 'services.yaml');
+  await writeFile(servicesFile, opts.services);
+  const target = opts.pglite ? { url: undefined, drop: async () => {} } : await createDatabaseUrl();
+  const config = loadConfig({
+    DATABASE_URL: target.url,
+    CALLGATE_DATA_DIR: 'memory://',
+    CALLGATE_SERVICES_FILE: servicesFile,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    WORKER_POLL_INTERVAL_MS: '250',
+    ...opts.env,
+  });
+  const app = await buildApp(config);
+  const { url } = await app.start(0);
+  const wsUrl = url.replace(/^http/, 'ws');
+  const clients: Client[] = [];
+
+  return {
+    app,
+    url,
+    wsUrl,
+    async gql(query, variables) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return res.json();
+    },
+    subscribe(query, variables) {
+      const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+      clients.push(client);
+      const payloads: GqlResponse[] = [];
+      return new Promise((resolve, reject) => {
+        client.subscribe(
+          { query, variables },
+          { next: (p) => void payloads.push(p as GqlResponse), error: reject, complete: () => resolve(payloads as never) },
+        );
+      });
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await app.stop();
+      await target.drop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
