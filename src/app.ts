@@ -1,6 +1,6 @@
 // buildApp(config) → { start(port), stop() }: opens and migrates the database, loads the service
-// registry, and wires the event bus, the worker pool, Yoga, graphql-ws and the health routes on
-// one HTTP server. stop() drains the workers before it closes anything they need.
+// registry, and wires the event bus, breakers, worker pool, sweeper, Yoga, graphql-ws and the
+// health routes on one HTTP server. stop() drains the workers before it closes anything they need.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpClient } from './clients/http';
@@ -16,7 +16,9 @@ import { loadRegistry, loadServicesFile, syncFileServices, type Registry } from 
 import { handleHealth } from './server/health';
 import { attachWebSocket } from './server/ws';
 import { createCallgateYoga, GRAPHQL_PATH } from './server/yoga';
+import { createBreakers } from './worker/breakers';
 import { createWorkerPool, type WorkerPool } from './worker/pool';
+import { createSweeper } from './worker/sweeper';
 
 export interface App {
   readonly database: Database;
@@ -31,6 +33,8 @@ export interface AppOptions {
   log?: Logger;
   /** Replaces the upstream clients, for tests. */
   clients?: Partial<Record<ServiceKind, UpstreamClient>>;
+  /** Retry jitter source, for tests. @default Math.random */
+  random?: () => number;
 }
 
 /** Enough connections for the API and the claim/complete traffic of a full worker pool. */
@@ -49,24 +53,30 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }
   const registry = await loadRegistry(database.db);
   const clients: Record<ServiceKind, UpstreamClient> = {
-    http: options.clients?.http ?? createHttpClient({ secret: config.secret }),
-    mock: options.clients?.mock ?? createMockClient(),
+    http: options.clients?.http ?? createHttpClient({ secret: config.secret, maxResponseBytes: config.maxResponseBytes }),
+    mock: options.clients?.mock ?? createMockClient({ seed: config.mockSeed }),
   };
   const bus = createEventBus({ database, log: log.child({ component: 'events' }) });
+  const breakers = createBreakers({ log });
   const pool = createWorkerPool({
     db: database.db,
     registry,
     clients,
+    breakers,
     log,
+    random: options.random,
     concurrency: config.workerConcurrency,
     pollIntervalMs: config.pollIntervalMs,
     workerId: config.instanceId,
   });
+  const sweeper = createSweeper({ db: database.db, log, intervalMs: config.sweepIntervalMs });
   bus.onEvent((event) => {
     if (!event || event.status === 'pending') pool.nudge();
+    // A job cancelled on any instance: the instance running it aborts the call.
+    else if (event.status === 'cancelled') pool.abort(event.id);
   });
 
-  const yoga = createCallgateYoga(() => ({ tenantId: DEFAULT_TENANT_ID, db: database.db, registry, bus }), log);
+  const yoga = createCallgateYoga(() => ({ tenantId: DEFAULT_TENANT_ID, db: database.db, registry, bus, breakers }), log);
   const server: Server = createServer((req, res) => {
     if (!handleHealth(req, res, database)) void yoga(req, res);
   });
@@ -83,19 +93,22 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         server.listen(port, config.host, () => resolve());
       });
       pool.start();
+      sweeper.start();
       const actual = (server.address() as AddressInfo).port;
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${actual}${GRAPHQL_PATH}`;
       log.info({ url, database: database.kind }, 'callgate listening');
       return { port: actual, url };
     },
     async stop() {
-      await pool.stop();
+      await sweeper.stop();
+      await pool.stop(config.drainGraceMs);
       await ws.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await bus.stop();
+      breakers.shutdown();
       await Promise.all(Object.values(clients).map((c) => c.close()));
       await database.close();
       log.info('callgate stopped');

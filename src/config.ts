@@ -23,6 +23,10 @@ const EnvSchema = z.object({
     z.coerce.number().int().min(10).max(3_600_000).default(1_000),
   ),
   CALLGATE_INSTANCE_ID: optionalString,
+  CALLGATE_SWEEP_INTERVAL_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(10).max(3_600_000).default(5_000)),
+  CALLGATE_DRAIN_GRACE_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(3_600_000).default(10_000)),
+  CALLGATE_MAX_RESPONSE_BYTES: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(1_073_741_824).default(1_048_576)),
+  CALLGATE_MOCK_SEED: z.preprocess(unsetIfEmpty, z.coerce.number().int().optional()),
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -46,6 +50,14 @@ export interface Config {
   readonly pollIntervalMs: number;
   /** Names this instance in `jobs.locked_by`. @default `<hostname>-<pid>` */
   readonly instanceId: string | undefined;
+  /** Seeds the mock services' random draws, so a demo or load test replays the same faults. @default unset: Math.random */
+  readonly mockSeed: number | undefined;
+  /** How often this instance looks for expired leases and overdue jobs. @default 5000 */
+  readonly sweepIntervalMs: number;
+  /** On SIGTERM, how long in-flight calls may run before they are aborted and put back. @default 10000 */
+  readonly drainGraceMs: number;
+  /** Larger upstream response bodies end the attempt as invalid_response. @default 1 MiB */
+  readonly maxResponseBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Reads a secret that a service's auth config names; secrets are never copied into Config. */
   readonly secret: (name: string) => string | undefined;
@@ -71,6 +83,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
     instanceId: e.CALLGATE_INSTANCE_ID,
+    sweepIntervalMs: e.CALLGATE_SWEEP_INTERVAL_MS,
+    drainGraceMs: e.CALLGATE_DRAIN_GRACE_MS,
+    maxResponseBytes: e.CALLGATE_MAX_RESPONSE_BYTES,
+    mockSeed: e.CALLGATE_MOCK_SEED,
     logLevel: e.LOG_LEVEL,
     secret: (name: string) => env[name],
   });

@@ -9,7 +9,7 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 /** Attempt log rows stay small: 2 KB shows the gist of an error page without storing documents. */
 export const RESPONSE_BODY_LOG_CHARS = 2_048;
 /** An error message quotes this much of a failed response: an API's error text, still one line. */
-const ERROR_BODY_CHARS = 200;
+export const ERROR_BODY_CHARS = 200;
 const REDACTED = '[redacted]';
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 /** undici's own timers; they share the attempt's budget, so they mean the same thing. */

@@ -1,6 +1,6 @@
 // claimJobs: takes up to `limit` due pending jobs for one worker in a single statement. SKIP LOCKED
 // lets any number of workers on any number of instances claim at once without taking a job twice.
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs, type JobRow } from '../db/schema';
 
@@ -9,7 +9,14 @@ export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs
   const due = db
     .select({ id: jobs.id })
     .from(jobs)
-    .where(and(eq(jobs.status, 'pending'), lte(jobs.runAt, sql`now()`)))
+    .where(
+      and(
+        eq(jobs.status, 'pending'),
+        lte(jobs.runAt, sql`now()`),
+        // Past its deadline a job is never sent; the sweeper marks it EXPIRED.
+        or(isNull(jobs.deadline), gt(jobs.deadline, sql`now()`)),
+      ),
+    )
     .orderBy(asc(jobs.priority), asc(jobs.runAt))
     .limit(limit)
     .for('update', { skipLocked: true });

@@ -1,9 +1,9 @@
 // Reads of jobs and attempts for the API, always scoped to one tenant: a tenant never sees
 // another's jobs. Pagination is keyset on (created_at, id), newest first, stable under inserts; the
 // cursor is the last job's id.
-import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { jobAttempts, jobs, type AttemptRow, type JobRow, type JobStatus } from '../db/schema';
+import { jobAttempts, jobs, type AttemptOutcome, type AttemptRow, type JobRow, type JobStatus } from '../db/schema';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -47,4 +47,35 @@ export async function listJobs(db: Db, page: JobsPage): Promise<JobRow[]> {
 
 export async function listAttempts(db: Db, jobId: string): Promise<AttemptRow[]> {
   return db.select().from(jobAttempts).where(eq(jobAttempts.jobId, jobId)).orderBy(asc(jobAttempts.attempt));
+}
+
+export interface AttemptLogPage {
+  tenantId: string;
+  service?: string | undefined;
+  operation?: string | undefined;
+  outcome?: AttemptOutcome | undefined;
+  since?: Date | undefined;
+  /** Id of the last attempt of the previous page. */
+  after?: number | undefined;
+  limit: number;
+}
+
+export type AttemptLogEntry = AttemptRow & { service: string; operation: string };
+
+/** Attempts across the tenant's jobs, newest first: the ops execution log. */
+export async function listAttemptLog(db: Db, page: AttemptLogPage): Promise<AttemptLogEntry[]> {
+  const where: (SQL | undefined)[] = [eq(jobs.tenantId, page.tenantId)];
+  if (page.service) where.push(eq(jobs.service, page.service));
+  if (page.operation) where.push(eq(jobs.operation, page.operation));
+  if (page.outcome) where.push(eq(jobAttempts.outcome, page.outcome));
+  if (page.since) where.push(gte(jobAttempts.startedAt, page.since));
+  if (page.after !== undefined) where.push(lt(jobAttempts.id, page.after));
+  const rows = await db
+    .select({ attempt: jobAttempts, service: jobs.service, operation: jobs.operation })
+    .from(jobAttempts)
+    .innerJoin(jobs, eq(jobs.id, jobAttempts.jobId))
+    .where(and(...where))
+    .orderBy(desc(jobAttempts.id))
+    .limit(page.limit);
+  return rows.map((r) => ({ ...r.attempt, service: r.service, operation: r.operation }));
 }

@@ -3,7 +3,7 @@
 // as typed results (a client can act on them) and create no job.
 import type { Db } from '../db/client';
 import type { JobRow } from '../db/schema';
-import { DEFAULT_MAX_ATTEMPTS, type Registry, type Violation } from '../registry';
+import type { Registry, Violation } from '../registry';
 import { enqueueJob } from './enqueue';
 
 export interface JobRequest {
@@ -41,8 +41,13 @@ export async function submitJob(db: Db, registry: Registry, req: JobRequest): Pr
     correlationId: req.correlationId ?? null,
     priority: req.priority ?? 0,
     runAt: req.runAt ?? undefined,
-    deadline: req.deadline ?? null,
-    maxAttempts: req.maxAttempts ?? operation.retry?.maxAttempts ?? service.retry?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    deadline: earliest(req.deadline, operation.maxAgeMs === undefined ? undefined : new Date(Date.now() + operation.maxAgeMs)),
+    maxAttempts: req.maxAttempts ?? registry.retryPolicy(service, operation).maxAttempts,
   });
   return { kind: 'enqueued', job, deduplicated };
+}
+
+function earliest(a: Date | null | undefined, b: Date | undefined): Date | null {
+  if (!a) return b ?? null;
+  return b && b < a ? b : a;
 }

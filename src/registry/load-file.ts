@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { SERVICE_KIND } from '../db/schema';
+import { MOCK_OUTCOMES, SERVICE_KIND, type MockOutcome } from '../db/schema';
 import { DEFAULT_TIMEOUT_MS, HTTP_METHODS, type ServiceDef } from './types';
 import { compileSchema } from './validate-input';
 
@@ -35,14 +35,54 @@ const auth = z.union([
   z.strictObject({ basic: z.strictObject({ usernameEnv: envName, passwordEnv: envName }) }),
 ]);
 
-const mock = z.strictObject({
-  latencyMs: z
-    .tuple([z.number().int().min(0), z.number().int().min(0)])
-    .refine(([min, max]) => min <= max, 'must be [min, max] with min <= max')
-    .optional(),
-  errorRate: z.number().min(0).max(1).optional(),
-  response: z.unknown().optional(),
-});
+const latencyRange = z
+  .tuple([z.number().int().min(0), z.number().int().min(0)])
+  .refine(([min, max]) => min <= max, 'must be [min, max] with min <= max');
+
+/** Which outcomes read which optional fields; such a field on any other outcome is a mistake. */
+type OutcomeField = 'status' | 'body' | 'retryAfterSeconds';
+const OUTCOME_FIELDS: Readonly<Record<OutcomeField, readonly MockOutcome[]>> = {
+  status: ['error'],
+  body: ['error', 'rate_limited'],
+  retryAfterSeconds: ['rate_limited'],
+};
+
+const mockScenario = z
+  .strictObject({
+    probability: z.number().min(0).max(1),
+    latencyMs: latencyRange.optional(),
+    outcome: z.enum(MOCK_OUTCOMES),
+    status: z.number().int().min(500).max(599).optional(),
+    body: z.unknown().optional(),
+    retryAfterSeconds: z.number().min(0).max(86_400).optional(),
+  })
+  .superRefine((sc, ctx) => {
+    for (const field of Object.keys(OUTCOME_FIELDS) as OutcomeField[]) {
+      const outcomes = OUTCOME_FIELDS[field];
+      if (sc[field] !== undefined && !outcomes.includes(sc.outcome)) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `applies only to outcome ${outcomes.join(' or ')}` });
+      }
+    }
+  });
+
+/** Rounding slack, so 0.1 + 0.2 + 0.7 still counts as 1. */
+const PROBABILITY_EPSILON = 1e-9;
+
+const mock = z
+  .strictObject({
+    latencyMs: latencyRange.optional(),
+    errorRate: z.number().min(0).max(1).optional(),
+    scenarios: z.array(mockScenario).optional(),
+    response: z.unknown().optional(),
+  })
+  .superRefine((m, ctx) => {
+    const scenarios = (m.scenarios ?? []).reduce((sum, sc) => sum + sc.probability, 0);
+    const total = scenarios + (m.errorRate ?? 0);
+    if (total > 1 + PROBABILITY_EPSILON) {
+      const what = m.errorRate ? 'probabilities plus errorRate' : 'probabilities';
+      ctx.addIssue({ code: 'custom', path: ['scenarios'], message: `${what} add up to ${Number(total.toFixed(6))}, more than 1` });
+    }
+  });
 
 const operation = z.strictObject({
   name,

@@ -3,7 +3,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { Db } from '../db/client';
 import { loadActiveServices } from './services';
-import type { OperationDef, ServiceDef } from './types';
+import { DEFAULT_RETRY, type OperationDef, type RetryPolicy, type ServiceDef } from './types';
 import { compileSchema, violationsOf, type Violation } from './validate-input';
 
 export interface Registry {
@@ -12,8 +12,12 @@ export interface Registry {
   operation(service: string, operation: string): OperationDef | undefined;
   /** The input's JSON-Schema violations for an operation known to exist; [] when valid. */
   validateInput(service: string, operation: string, input: unknown): Violation[];
+  /** The same for a response body against the operation's output schema. */
+  validateOutput(service: string, operation: string, output: unknown): Violation[];
   /** The timeout of one attempt: the operation's, else the service's. */
   timeoutMs(service: ServiceDef, operation: OperationDef): number;
+  /** The retry policy: the operation's settings over the service's over DEFAULT_RETRY. */
+  retryPolicy(service: ServiceDef, operation: OperationDef): Required<RetryPolicy>;
 }
 
 export async function loadRegistry(db: Db): Promise<Registry> {
@@ -22,19 +26,26 @@ export async function loadRegistry(db: Db): Promise<Registry> {
 
 export function createRegistry(defs: readonly ServiceDef[]): Registry {
   const byName = new Map(defs.map((d) => [d.name, d]));
-  const validators = new Map<string, ValidateFunction>();
+  const inputs = new Map<string, ValidateFunction>();
+  const outputs = new Map<string, ValidateFunction>();
   const key = (s: string, o: string) => `${s}\u0000${o}`;
   for (const s of defs) {
-    for (const op of s.operations) if (op.input) validators.set(key(s.name, op.name), compileSchema(op.input));
+    for (const op of s.operations) {
+      if (op.input) inputs.set(key(s.name, op.name), compileSchema(op.input));
+      if (op.output) outputs.set(key(s.name, op.name), compileSchema(op.output));
+    }
   }
+  const check = (validators: Map<string, ValidateFunction>, service: string, operation: string, value: unknown) => {
+    const validate = validators.get(key(service, operation));
+    return validate ? violationsOf(validate, value) : [];
+  };
   return {
     list: () => defs,
     service: (name) => byName.get(name),
     operation: (service, operation) => byName.get(service)?.operations.find((o) => o.name === operation),
-    validateInput(service, operation, input) {
-      const validate = validators.get(key(service, operation));
-      return validate ? violationsOf(validate, input) : [];
-    },
+    validateInput: (service, operation, input) => check(inputs, service, operation, input),
+    validateOutput: (service, operation, output) => check(outputs, service, operation, output),
     timeoutMs: (service, operation) => operation.timeoutMs ?? service.timeoutMs,
+    retryPolicy: (service, operation) => ({ ...DEFAULT_RETRY, ...service.retry, ...operation.retry }),
   };
 }

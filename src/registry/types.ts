@@ -1,8 +1,8 @@
 // The registry's view of a service and its operations, as the file and the API declare them
 // (defaults applied). Workers, clients and the schema all read these shapes.
-import type { AuthConfig, BreakerConfig, MockConfig, RetryPolicy, ServiceKind } from '../db/schema';
+import type { AuthConfig, BreakerConfig, MockConfig, MockScenario, RetryPolicy, ServiceKind } from '../db/schema';
 
-export type { AuthConfig, BreakerConfig, MockConfig, RetryPolicy, ServiceKind };
+export type { AuthConfig, BreakerConfig, MockConfig, MockScenario, RetryPolicy, ServiceKind };
 
 export const HTTP_METHODS = Object.freeze(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const);
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -39,5 +39,13 @@ export interface ServiceDef {
 
 /** @default 10 000 ms: long enough for slow payment APIs, short enough to free a slot. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
-/** Until the retry issue lands every job gets one attempt unless it asks for more. */
-export const DEFAULT_MAX_ATTEMPTS = 1;
+/**
+ * 5 attempts from 1 s doubling to 60 s spread a transient outage over about a minute (with full
+ * jitter, 0.5 + 1 + 2 + 4 s on average) without hammering the upstream while it recovers.
+ */
+export const DEFAULT_RETRY: Readonly<Required<RetryPolicy>> = Object.freeze({
+  maxAttempts: 5,
+  backoff: 'exponential',
+  initialDelayMs: 1_000,
+  maxDelayMs: 60_000,
+});

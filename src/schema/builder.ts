@@ -21,6 +21,13 @@ builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
+/** A GraphQL enum from one of our const lists: lower-case in TypeScript, upper-case in GraphQL. */
+export function upperCaseEnum<T extends string>(name: string, values: readonly T[]) {
+  return builder.enumType(name, {
+    values: Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<string, { value: T }>,
+  });
+}
+
 /** Every error a client can act on implements this. */
 export const ErrorInterface = builder.interfaceRef<{ message: string }>('Error').implement({
   fields: (t) => ({ message: t.exposeString('message') }),
@@ -30,3 +37,6 @@ export const ErrorInterface = builder.interfaceRef<{ message: string }>('Error')
 export function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
+
+/** The builder's resolved type parameters, for helpers that take Pothos refs. */
+export type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;

@@ -2,10 +2,12 @@
 import type { Db } from '../db/client';
 import type { EventBus } from '../events/bus';
 import type { Registry } from '../registry';
+import type { Breakers } from '../worker/breakers';
 
 export interface GraphQLContext {
   tenantId: string;
   db: Db;
   registry: Registry;
   bus: EventBus;
+  breakers: Breakers;
 }

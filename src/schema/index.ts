@@ -3,6 +3,9 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { builder } from './builder';
 import './job';
 import './call-service';
+import './service';
+import './job-actions';
+import './attempt-log';
 
 export type { GraphQLContext } from './context';
 

@@ -1,12 +1,16 @@
 // The in-process worker pool: up to `concurrency` jobs at once, claimed in batches as slots free
 // up. NOTIFY of a new job wakes it at once (nudge); the poll timer is only the fallback, and the
-// retry after a failed claim, so a lost connection never turns into a hot loop.
+// retry after a failed claim, so a lost connection never turns into a hot loop. stop() drains:
+// no new claims, in-flight calls get a grace period, the rest are aborted and put back.
 import { hostname } from 'node:os';
 import { claimJobs } from '../queue';
-import { runJob, type RunJobDeps } from './run-job';
+import { ABORT_CANCEL, ABORT_DRAIN, runJob, type RunJobDeps } from './run-job';
 
-/** Added to the longest operation timeout for the lease: covers the time to record the outcome. */
-const LEASE_MARGIN_MS = 15_000;
+/**
+ * Added to the longest operation timeout for the lease. Every timestamp involved is the
+ * database's now(), so it only has to cover recording the outcome after the call, not clock skew.
+ */
+const LEASE_MARGIN_MS = 5_000;
 
 export interface WorkerPoolOptions extends Omit<RunJobDeps, 'workerId'> {
   concurrency: number;
@@ -17,10 +21,12 @@ export interface WorkerPoolOptions extends Omit<RunJobDeps, 'workerId'> {
 export interface WorkerPool {
   readonly workerId: string;
   start(): void;
-  /** Stops claiming and waits for the jobs in flight to finish. */
-  stop(): Promise<void>;
+  /** Stops claiming, lets in-flight calls run for `graceMs`, then aborts and puts back the rest. */
+  stop(graceMs?: number): Promise<void>;
   /** A job may be due: claim now rather than at the next poll. */
   nudge(): void;
+  /** Aborts the job's call if this instance is running it (it was cancelled). */
+  abort(jobId: string): void;
   inFlight(): number;
 }
 
@@ -28,7 +34,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const workerId = opts.workerId ?? `${hostname()}-${process.pid}`;
   const log = opts.log.child({ component: 'worker', workerId });
   const deps: RunJobDeps = { ...opts, workerId, log };
-  const running = new Set<Promise<void>>();
+  const running = new Map<string, { done: Promise<void>; controller: AbortController }>();
   let timer: NodeJS.Timeout | undefined;
   let started = false;
   /** The claim loop in progress, so stop() can wait for jobs it is about to start. */
@@ -55,11 +61,12 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
         const jobs = await claimJobs(opts.db, workerId, free, leaseMs());
         if (jobs.length === free) mayHaveMore = true;
         for (const job of jobs) {
-          const run = runJob(deps, job).finally(() => {
-            running.delete(run);
+          const controller = new AbortController();
+          const done = runJob(deps, job, controller.signal).finally(() => {
+            running.delete(job.id);
             if (mayHaveMore) void fill();
           });
-          running.add(run);
+          running.set(job.id, { done, controller });
         }
       }
     } catch (err) {
@@ -67,6 +74,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       log.error({ err }, 'claim failed; retrying at the next poll');
     }
   }
+
+  const settled = () => Promise.allSettled([...running.values()].map((r) => r.done));
 
   return {
     workerId,
@@ -80,16 +89,27 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       log.info({ concurrency: opts.concurrency }, 'worker pool started');
       void fill();
     },
-    async stop() {
+    async stop(graceMs = 0) {
       started = false;
       clearInterval(timer);
       await claiming;
-      await Promise.allSettled([...running]);
+      if (running.size > 0) {
+        log.info({ inFlight: running.size, graceMs }, 'draining');
+        let graceTimer: NodeJS.Timeout | undefined;
+        const grace = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)));
+        await Promise.race([settled(), grace]);
+        clearTimeout(graceTimer);
+        for (const { controller } of running.values()) controller.abort(ABORT_DRAIN);
+        await settled();
+      }
       log.info('worker pool stopped');
     },
     nudge() {
       mayHaveMore = true;
       void fill();
+    },
+    abort(jobId) {
+      running.get(jobId)?.controller.abort(ABORT_CANCEL);
     },
     inFlight: () => running.size,
   };

@@ -1,74 +1,130 @@
-// runJob: one attempt of one claimed job: call the upstream through its client, then record the
-// outcome and the attempt in one transaction. Never throws: a failure lands in the job's lastError.
-import type { CallResult, UpstreamClient } from '../clients/types';
+// runJob: one attempt of one claimed job. Calls the upstream through the operation's breaker,
+// then records how the attempt ended, in one transaction with its attempt row: SUCCEEDED, a
+// retry after backoff, FAILED, or back to PENDING when the breaker is open or the instance drains.
+// Never throws: every failure lands in the job's lastError or, failing that, in the log.
+import type { CallRequest, CallResult, UpstreamClient } from '../clients/types';
 import type { Db } from '../db/client';
 import type { JobRow, ServiceKind } from '../db/schema';
 import type { Logger } from '../logger';
-import { completeJob, failJob } from '../queue';
+import { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord } from '../queue';
 import type { Registry } from '../registry';
+import type { Breakers } from './breakers';
+import { isRetryable, retryDelayMs } from './retry-policy';
+
+/** Why a running attempt was aborted: the signal's reason. */
+export const ABORT_DRAIN = 'drain';
+export const ABORT_CANCEL = 'cancel';
 
 export interface RunJobDeps {
   db: Db;
   registry: Registry;
   clients: Record<ServiceKind, UpstreamClient>;
+  breakers: Breakers;
   workerId: string;
   log: Logger;
+  /** Jitter source. @default Math.random */
+  random?: (() => number) | undefined;
 }
 
-export async function runJob(deps: RunJobDeps, job: JobRow): Promise<void> {
+export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal): Promise<void> {
   const { db, registry, workerId } = deps;
   const log = deps.log.child({ jobId: job.id, service: job.service, operation: job.operation, attempt: job.attempts });
+  const ids = { jobId: job.id, workerId };
   try {
     const service = registry.service(job.service);
     const operation = service && registry.operation(job.service, job.operation);
     if (!service || !operation) {
       // Removed from the registry after the job was accepted: nothing was sent, so no attempt row.
       const error = `${job.service}.${job.operation} is no longer registered`;
-      await failJob(db, { jobId: job.id, workerId, error });
+      await failJob(db, { ...ids, error });
       log.warn({ error }, 'job failed');
       return;
     }
     const startedAt = new Date();
-    const result = await callSafely(deps.clients[service.kind], {
+    const request: CallRequest = {
       service,
       operation,
       jobId: job.id,
       input: job.input,
       idempotencyKey: job.idempotencyKey ?? job.id,
       timeoutMs: registry.timeoutMs(service, operation),
-    });
-    const finishedAt = new Date();
-    const attempt = {
-      startedAt,
-      finishedAt,
-      durationMs: finishedAt.getTime() - startedAt.getTime(),
-      outcome: result.outcome,
-      httpStatus: result.httpStatus ?? null,
-      request: result.request,
-      responseBody: result.responseBody ?? null,
-      error: result.error ?? null,
+      signal,
     };
-    const finish = { jobId: job.id, workerId, attempt };
-    const saved =
-      result.outcome === 'success'
-        ? await completeJob(db, { ...finish, output: result.output ?? null })
-        : await failJob(db, { ...finish, error: result.error ?? result.outcome });
-    if (!saved) log.warn('job was no longer ours to finish (lease lost)');
-    else log.info({ status: saved.status, outcome: result.outcome, durationMs: attempt.durationMs }, 'job finished');
+    const ran = await deps.breakers.run(service, operation, async () =>
+      abortedAs(await callSafely(deps.clients[service.kind], request), signal),
+    );
+    const attemptOf = (r: Pick<CallResult, 'outcome' | 'httpStatus' | 'request' | 'responseBody' | 'error'>): AttemptRecord => {
+      const finishedAt = new Date();
+      return {
+        attempt: job.attempts,
+        startedAt,
+        finishedAt,
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+        outcome: r.outcome,
+        httpStatus: r.httpStatus ?? null,
+        request: r.request,
+        responseBody: r.responseBody ?? null,
+        error: r.error ?? null,
+      };
+    };
+
+    if (ran.kind === 'open') {
+      const reason = `circuit breaker open for ${service.name}.${operation.name}`;
+      const attempt = attemptOf({ outcome: 'breaker_open', error: reason, request: summaryOf(request) });
+      await putBack(db, { ...ids, runAt: ran.retryAt, reason, attempt });
+      log.info({ retryAt: ran.retryAt }, 'breaker open; job put back');
+      return;
+    }
+    const result = checkOutput(registry, job, ran.result);
+    const attempt = attemptOf(result);
+    const error = result.error ?? result.outcome;
+    let saved: JobRow | null;
+    if (result.outcome === 'aborted' && signal.reason === ABORT_DRAIN) {
+      saved = await putBack(db, { ...ids, runAt: null, reason: 'instance shut down during the call', attempt });
+    } else if (result.outcome === 'aborted') {
+      await recordAttempt(db, job.id, attempt);
+      log.info('running job cancelled');
+      return;
+    } else if (result.outcome === 'success') {
+      saved = await completeJob(db, { ...ids, output: result.output ?? null, attempt });
+    } else if (isRetryable(result) && job.attempts < job.maxAttempts) {
+      const delayMs = retryDelayMs(registry.retryPolicy(service, operation), job.attempts, result.retryAfterMs, deps.random);
+      saved = await scheduleRetry(db, { ...ids, error, delayMs, attempt });
+    } else {
+      saved = await failJob(db, { ...ids, error, attempt });
+    }
+    if (!saved) log.warn('job was no longer ours to finish (lease lost or job cancelled)');
+    else log.info({ status: saved.status, outcome: result.outcome, durationMs: attempt.durationMs }, 'attempt finished');
   } catch (err) {
     // The database failed us; the job stays RUNNING until its lease expires and is run again.
-    log.error({ err }, 'could not record the job outcome');
+    log.error({ err }, 'could not record the attempt');
   }
 }
 
-async function callSafely(client: UpstreamClient, req: Parameters<UpstreamClient['call']>[0]): Promise<CallResult> {
+/** A 2xx whose body breaks the operation's output schema is an invalid response, never retried. */
+function checkOutput(registry: Registry, job: JobRow, result: CallResult): CallResult {
+  if (result.outcome !== 'success') return result;
+  const violations = registry.validateOutput(job.service, job.operation, result.output);
+  if (violations.length === 0) return result;
+  const detail = violations.map((v) => `${v.path} ${v.message}`).join('; ');
+  return { ...result, outcome: 'invalid_response', error: `response does not match the output schema: ${detail}` };
+}
+
+/** A call we aborted ourselves is neither the upstream's failure nor worth a retry. */
+function abortedAs(result: CallResult, signal: AbortSignal): CallResult {
+  if (!signal.aborted) return result;
+  const error = signal.reason === ABORT_DRAIN ? 'aborted: instance shutting down' : 'aborted: job cancelled';
+  return { ...result, outcome: 'aborted', error };
+}
+
+function summaryOf(req: CallRequest): CallResult['request'] {
+  return { method: req.operation.method, url: `${req.service.name}/${req.operation.name}`, headers: {} };
+}
+
+async function callSafely(client: UpstreamClient, req: CallRequest): Promise<CallResult> {
   try {
     return await client.call(req);
   } catch (err) {
-    return {
-      outcome: 'network_error',
-      error: `client error: ${(err as Error).message}`,
-      request: { method: req.operation.method, url: `${req.service.name}/${req.operation.name}`, headers: {} },
-    };
+    return { outcome: 'network_error', error: `client error: ${(err as Error).message}`, request: summaryOf(req) };
   }
 }

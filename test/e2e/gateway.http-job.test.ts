@@ -25,6 +25,7 @@ services:
     kind: http
     baseUrl: ${upstream.url}/v1
     timeoutMs: 5000
+    retry: { maxAttempts: 1 }         # retries have tests of their own
     operations:
       - name: createCharge
         method: POST

@@ -10,6 +10,9 @@ describe('parseServices', () => {
     const mock = defs.find((d) => d.name === 'mock');
     expect(mock).toMatchObject({ kind: 'mock', timeoutMs: 10_000 });
     expect(mock?.operations.find((o) => o.name === 'echo')).toMatchObject({ method: 'POST', path: '/' });
+    expect(mock?.operations.find((o) => o.name === 'flaky')?.mock?.scenarios).toEqual([
+      { probability: 0.33, outcome: 'error', status: 503, body: { error: 'upstream unavailable' } },
+    ]);
   });
 
   it('names the service, operation and field of a bad value', () => {
@@ -47,6 +50,60 @@ services:
   it('rejects an input schema that is not valid JSON Schema', () => {
     expect(bad('services: [{ name: m, kind: mock, operations: [{ name: a, input: { type: 12 } }] }]')).toThrow(
       'service "m", operation "a", field "input": not a valid JSON Schema',
+    );
+  });
+
+  it('reads mock fault scenarios', () => {
+    const [svc] = parseServices(`
+services:
+  - name: m
+    kind: mock
+    operations:
+      - name: a
+        mock:
+          latencyMs: [5, 20]
+          errorRate: 0.1
+          scenarios:
+            - { probability: 0.1, outcome: timeout }
+            - { probability: 0.2, outcome: error, status: 503, body: { message: down }, latencyMs: [100, 200] }
+            - { probability: 0.3, outcome: rate_limited, retryAfterSeconds: 2 }
+            - { probability: 0.3, outcome: reset }
+          response: { id: "{{jobId}}" }`);
+    expect(svc?.operations[0]?.mock).toEqual({
+      latencyMs: [5, 20],
+      errorRate: 0.1,
+      scenarios: [
+        { probability: 0.1, outcome: 'timeout' },
+        { probability: 0.2, outcome: 'error', status: 503, body: { message: 'down' }, latencyMs: [100, 200] },
+        { probability: 0.3, outcome: 'rate_limited', retryAfterSeconds: 2 },
+        { probability: 0.3, outcome: 'reset' },
+      ],
+      response: { id: '{{jobId}}' },
+    });
+  });
+
+  it('rejects mock scenarios whose probabilities pass 1, or that are malformed', () => {
+    const op = (mock: string) => bad(`services: [{ name: m, kind: mock, operations: [{ name: a, mock: ${mock} }] }]`);
+    expect(op('{ scenarios: [{ probability: 0.6, outcome: error }, { probability: 0.5, outcome: reset }] }')).toThrow(
+      'service "m", operation "a", field "mock.scenarios": probabilities add up to 1.1, more than 1',
+    );
+    expect(op('{ errorRate: 0.3, scenarios: [{ probability: 0.8, outcome: reset }] }')).toThrow(
+      'service "m", operation "a", field "mock.scenarios": probabilities plus errorRate add up to 1.1, more than 1',
+    );
+    expect(op('{ scenarios: [{ probability: 0.1, outcome: explode }] }')).toThrow(
+      'service "m", operation "a", field "mock.scenarios.0.outcome"',
+    );
+    expect(op('{ scenarios: [{ probability: 0.1, outcome: error, stauts: 503 }] }')).toThrow(
+      /service "m", operation "a", field "mock.scenarios.0": .*stauts/,
+    );
+    expect(op('{ scenarios: [{ probability: 0.1, outcome: rate_limited, status: 503 }] }')).toThrow(
+      'service "m", operation "a", field "mock.scenarios.0.status": applies only to outcome error',
+    );
+    expect(op('{ scenarios: [{ probability: 0.1, outcome: error, status: 404 }] }')).toThrow(
+      'service "m", operation "a", field "mock.scenarios.0.status"',
+    );
+    expect(op('{ scenarios: [{ probability: 1.5, outcome: reset }] }')).toThrow(
+      'service "m", operation "a", field "mock.scenarios.0.probability"',
     );
   });
 

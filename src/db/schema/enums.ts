@@ -30,6 +30,12 @@ export const ATTEMPT_OUTCOME = Object.freeze([
   'network_error',
   'breaker_open',
   'invalid_response',
+  /** The worker's lease ran out (it crashed or hung); the sweeper took the job back. */
+  'lost',
+  /** Stopped by us: the job was cancelled, or the instance drained before the call ended. */
+  'aborted',
+  /** The job's deadline passed before it could be sent. */
+  'expired',
 ] as const);
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOME)[number];
 

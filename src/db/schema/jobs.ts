@@ -1,5 +1,6 @@
 // Jobs and their attempts. The partial index `jobs_claim_idx` serves the claim query, which only
-// ever looks at pending jobs in (priority, run_at) order; `jobs_lease_idx` serves the sweeper.
+// ever looks at pending jobs in (priority, run_at) order; `jobs_lease_idx` and `jobs_deadline_idx`
+// serve the sweeper's two scans (expired leases, overdue pending jobs).
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
@@ -48,6 +49,7 @@ export const jobs = pgTable(
     uniqueIndex('jobs_tenant_idempotency_key_uq').on(t.tenantId, t.idempotencyKey),
     index('jobs_claim_idx').on(t.priority, t.runAt).where(sql`status = 'pending'`),
     index('jobs_lease_idx').on(t.lockedUntil).where(sql`status = 'running'`),
+    index('jobs_deadline_idx').on(t.deadline).where(sql`status = 'pending' and deadline is not null`),
     index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
   ],
 );

@@ -30,12 +30,35 @@ export interface BreakerConfig {
   resetTimeoutMs?: number;
 }
 
+/** How a mock fault scenario answers: hang until the timeout, 5xx, 429, or a reset connection. */
+export const MOCK_OUTCOMES = Object.freeze(['timeout', 'error', 'rate_limited', 'reset'] as const);
+export type MockOutcome = (typeof MOCK_OUTCOMES)[number];
+
+export interface MockScenario {
+  /** Share of calls, 0..1, that take this scenario; a mock's scenarios add up to at most 1. */
+  probability: number;
+  /** Replaces the operation's latency range for this scenario; unused by `timeout`. */
+  latencyMs?: [number, number];
+  outcome: MockOutcome;
+  /** For `error`: 500..599. @default 500 */
+  status?: number;
+  /** Response body for `error` and `rate_limited`. @default { error: 'mock error' } / { error: 'mock rate limited' } */
+  body?: unknown;
+  /** For `rate_limited`: the `Retry-After` the mock sends. @default 1 */
+  retryAfterSeconds?: number;
+}
+
 export interface MockConfig {
   /** Latency drawn uniformly from [min, max] milliseconds. */
   latencyMs?: [number, number];
-  /** Share of calls, 0..1, answered with a 500. */
+  /** Shorthand for one more `error` scenario (HTTP 500) with this probability, after `scenarios`. */
   errorRate?: number;
-  /** Fixed response body; without it the mock answers `{ echo: <input> }`. */
+  /** Faults drawn once per call by cumulative probability; no scenario drawn means success. */
+  scenarios?: MockScenario[];
+  /**
+   * Response body; without it the mock answers `{ echo: <input> }`. Strings `"{{input.a.b}}"` and
+   * `"{{jobId}}"` are filled from the job (see src/clients/mock-template.ts).
+   */
   response?: unknown;
 }
 

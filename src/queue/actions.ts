@@ -1,0 +1,65 @@
+// What a client or operator may do to a job: cancelJob (PENDING, RUNNING or WAITING_CALLBACK →
+// CANCELLED; a running call is aborted by its worker when the event reaches it) and retryJob (a
+// finished-but-unsuccessful job → PENDING with a fresh attempt budget). Each is one guarded
+// UPDATE, so two racing actions cannot both apply.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { jobs, type JobRow, type JobStatus } from '../db/schema';
+import type { JobChange } from './finish';
+import { getJob, isJobId } from './read';
+
+export type ActionResult =
+  | { kind: 'done'; job: JobRow }
+  | { kind: 'not_found'; id: string }
+  | { kind: 'invalid_transition'; id: string; status: JobStatus; action: 'cancel' | 'retry' };
+
+export const CANCELLABLE: readonly JobStatus[] = ['pending', 'running', 'waiting_callback'];
+export const RETRYABLE: readonly JobStatus[] = ['failed', 'cancelled', 'timed_out', 'expired'];
+
+export async function cancelJob(db: Db, tenantId: string, id: string): Promise<ActionResult> {
+  const job = await transition(db, tenantId, id, CANCELLABLE, {
+      status: 'cancelled',
+      lastError: 'cancelled',
+      lockedBy: null,
+      lockedUntil: null,
+      completedAt: sql`now()`,
+      updatedAt: sql`now()`,
+  });
+  return job ? { kind: 'done', job } : explain(db, tenantId, id, 'cancel');
+}
+
+/** The deadline is cleared too: retrying is an explicit decision to send it late. */
+export async function retryJob(db: Db, tenantId: string, id: string): Promise<ActionResult> {
+  const job = await transition(db, tenantId, id, RETRYABLE, {
+      status: 'pending',
+      attempts: 0,
+      runAt: sql`now()`,
+      deadline: null,
+      output: null,
+      lastError: null,
+      completedAt: null,
+      updatedAt: sql`now()`,
+  });
+  return job ? { kind: 'done', job } : explain(db, tenantId, id, 'retry');
+}
+
+async function transition(
+  db: Db,
+  tenantId: string,
+  id: string,
+  from: readonly JobStatus[],
+  change: JobChange,
+): Promise<JobRow | undefined> {
+  if (!isJobId(id)) return undefined;
+  const [job] = await db
+    .update(jobs)
+    .set(change)
+    .where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId), inArray(jobs.status, [...from])))
+    .returning();
+  return job;
+}
+
+async function explain(db: Db, tenantId: string, id: string, action: 'cancel' | 'retry'): Promise<ActionResult> {
+  const job = await getJob(db, tenantId, id);
+  return job ? { kind: 'invalid_transition', id, status: job.status, action } : { kind: 'not_found', id };
+}

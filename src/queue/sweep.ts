@@ -1,0 +1,79 @@
+// The sweeper's statements, run on every instance: jobs whose worker stopped renewing its lease
+// (crash, SIGKILL, hang) go back to PENDING, or FAILED when their attempts are used up; pending
+// jobs past their deadline become EXPIRED and are never sent. SKIP LOCKED keeps concurrent
+// sweepers on other instances from taking the same rows twice.
+import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { jobAttempts, jobs } from '../db/schema';
+
+/** Bounds one sweep's transaction; a larger backlog is taken over the next sweeps. */
+const SWEEP_BATCH = 500;
+
+export async function recoverExpiredLeases(db: Db): Promise<{ id: string; status: string }[]> {
+  return db.transaction(async (tx) => {
+    const lost = await tx
+      .select({ id: jobs.id, attempts: jobs.attempts, lockedBy: jobs.lockedBy, claimedAt: jobs.updatedAt })
+      .from(jobs)
+      .where(and(sql`${jobs.status} = 'running'`, lt(jobs.lockedUntil, sql`now()`)))
+      .limit(SWEEP_BATCH)
+      .for('update', { skipLocked: true });
+    if (lost.length === 0) return [];
+    const used = sql`${jobs.attempts} >= ${jobs.maxAttempts}`;
+    const recovered = await tx
+      .update(jobs)
+      .set({
+        status: sql`case when ${used} then 'failed'::job_status else 'pending'::job_status end`,
+        completedAt: sql`case when ${used} then now() end`,
+        runAt: sql`now()`,
+        lastError: sql`'lease expired: worker ' || coalesce(${jobs.lockedBy}, '?') || ' stopped responding'`,
+        lockedBy: null,
+        lockedUntil: null,
+        updatedAt: sql`now()`,
+      })
+      .where(inArray(jobs.id, lost.map((j) => j.id)))
+      .returning({ id: jobs.id, status: jobs.status });
+    const now = new Date();
+    await tx.insert(jobAttempts).values(
+      lost.map((j) => ({
+        jobId: j.id,
+        attempt: j.attempts,
+        startedAt: j.claimedAt,
+        finishedAt: now,
+        durationMs: Math.max(0, now.getTime() - j.claimedAt.getTime()),
+        outcome: 'lost' as const,
+        error: `lease expired: worker ${j.lockedBy ?? '?'} stopped responding`,
+      })),
+    );
+    return recovered;
+  });
+}
+
+export async function expireOverdueJobs(db: Db): Promise<{ id: string }[]> {
+  return db.transaction(async (tx) => {
+    const overdue = await tx
+      .select({ id: jobs.id, attempts: jobs.attempts })
+      .from(jobs)
+      .where(and(sql`${jobs.status} = 'pending'`, isNotNull(jobs.deadline), lt(jobs.deadline, sql`now()`)))
+      .limit(SWEEP_BATCH)
+      .for('update', { skipLocked: true });
+    if (overdue.length === 0) return [];
+    const error = 'deadline passed before the job could be sent';
+    await tx
+      .update(jobs)
+      .set({ status: 'expired', lastError: error, completedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(inArray(jobs.id, overdue.map((j) => j.id)));
+    const now = new Date();
+    await tx.insert(jobAttempts).values(
+      overdue.map((j) => ({
+        jobId: j.id,
+        attempt: j.attempts + 1,
+        startedAt: now,
+        finishedAt: now,
+        durationMs: 0,
+        outcome: 'expired' as const,
+        error,
+      })),
+    );
+    return overdue.map(({ id }) => ({ id }));
+  });
+}

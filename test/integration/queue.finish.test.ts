@@ -1,0 +1,169 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { jobs, type AttemptOutcome } from '../../src/db/schema';
+import {
+  cancelJob,
+  claimJobs,
+  completeJob,
+  enqueueJob,
+  expireOverdueJobs,
+  failJob,
+  getJob,
+  listAttempts,
+  putBack,
+  recoverExpiredLeases,
+  retryJob,
+  scheduleRetry,
+  type NewJob,
+} from '../../src/queue';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { newJob } from '../helpers/jobs';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t?.drop());
+beforeEach(async () => {
+  await t.database.db.delete(jobs);
+});
+
+const TENANT = newJob().tenantId;
+const attempt = (outcome: AttemptOutcome, httpStatus: number | null = null) => ({
+  attempt: 1,
+  startedAt: new Date(Date.now() - 12),
+  finishedAt: new Date(),
+  durationMs: 12,
+  outcome,
+  httpStatus,
+  request: { method: 'POST', url: 'http://127.0.0.1/x', headers: {} },
+});
+
+async function claimOne(workerId: string, over: Partial<NewJob> = {}, leaseMs = 30_000) {
+  const { job } = await enqueueJob(t.database.db, newJob(over));
+  const claimed = await claimJobs(t.database.db, workerId, 1, leaseMs);
+  expect(claimed.map((j) => j.id)).toEqual([job.id]);
+  return job.id;
+}
+
+const secondsUntil = (d: Date | null | undefined) => ((d?.getTime() ?? 0) - Date.now()) / 1000;
+
+describe('ending an attempt', () => {
+  it('completes a running job with its output and logs the attempt', async () => {
+    const id = await claimOne('w1');
+    const done = await completeJob(t.database.db, { jobId: id, workerId: 'w1', output: { ok: true }, attempt: attempt('success', 200) });
+    expect(done).toMatchObject({ status: 'succeeded', output: { ok: true }, lockedBy: null, lastError: null });
+    expect(done?.completedAt).toBeInstanceOf(Date);
+    expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'success', httpStatus: 200, durationMs: 12 }]);
+  });
+
+  it('fails a running job with the error and logs the attempt', async () => {
+    const id = await claimOne('w1');
+    const failed = await failJob(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 400: bad', attempt: attempt('http_error', 400) });
+    expect(failed).toMatchObject({ status: 'failed', lastError: 'HTTP 400: bad', output: null });
+    expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'http_error', httpStatus: 400 }]);
+  });
+
+  it('leaves a job that another worker holds alone, but still logs the call that happened', async () => {
+    const id = await claimOne('w1');
+    expect(await completeJob(t.database.db, { jobId: id, workerId: 'w2', output: {}, attempt: attempt('success', 200) })).toBeNull();
+    expect((await getJob(t.database.db, TENANT, id))?.status).toBe('running');
+    expect(await listAttempts(t.database.db, id)).toHaveLength(1);
+  });
+
+  it('schedules a retry: PENDING at now + delay, attempt kept, lastError set', async () => {
+    const id = await claimOne('w1', { maxAttempts: 3 });
+    const job = await scheduleRetry(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 503', delayMs: 4_000, attempt: attempt('http_error', 503) });
+    expect(job).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 503', lockedBy: null, completedAt: null });
+    expect(secondsUntil(job?.runAt)).toBeGreaterThan(3);
+    expect(secondsUntil(job?.runAt)).toBeLessThan(5);
+    expect(await claimJobs(t.database.db, 'w1', 5, 30_000)).toEqual([]);
+  });
+
+  it('expires instead of retrying past the deadline', async () => {
+    const id = await claimOne('w1', { maxAttempts: 3, deadline: new Date(Date.now() + 2_000) });
+    const job = await scheduleRetry(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 503', delayMs: 5_000, attempt: attempt('http_error', 503) });
+    expect(job).toMatchObject({ status: 'expired', lastError: 'HTTP 503' });
+    expect(job?.completedAt).toBeInstanceOf(Date);
+  });
+
+  it('puts a job back without using up its attempt', async () => {
+    const id = await claimOne('w1');
+    const retryAt = new Date(Date.now() + 10_000);
+    const job = await putBack(t.database.db, { jobId: id, workerId: 'w1', runAt: retryAt, reason: 'breaker open', attempt: attempt('breaker_open') });
+    expect(job).toMatchObject({ status: 'pending', attempts: 0, lastError: 'breaker open' });
+    expect(job?.runAt.getTime()).toBe(retryAt.getTime());
+  });
+});
+
+describe('the sweeper', () => {
+  it('returns a job whose lease expired to PENDING and logs the attempt as lost', async () => {
+    const id = await claimOne('crashed', { maxAttempts: 3 }, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await recoverExpiredLeases(t.database.db)).toEqual([{ id, status: 'pending' }]);
+    expect(await getJob(t.database.db, TENANT, id)).toMatchObject({ status: 'pending', attempts: 1, lockedBy: null });
+    expect((await getJob(t.database.db, TENANT, id))?.lastError).toMatch(/lease expired: worker crashed/);
+    expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'lost' }]);
+  });
+
+  it('fails a job whose lease expired on its last attempt', async () => {
+    const id = await claimOne('crashed', { maxAttempts: 1 }, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await recoverExpiredLeases(t.database.db)).toEqual([{ id, status: 'failed' }]);
+  });
+
+  it('leaves live leases alone', async () => {
+    await claimOne('alive');
+    expect(await recoverExpiredLeases(t.database.db)).toEqual([]);
+  });
+
+  it('expires pending jobs past their deadline, which are never claimed', async () => {
+    const { job } = await enqueueJob(t.database.db, newJob({ deadline: new Date(Date.now() + 60_000) }));
+    await t.database.db.update(jobs).set({ deadline: sql`now() - interval '1 second'` }).where(eq(jobs.id, job.id));
+    expect(await claimJobs(t.database.db, 'w', 5, 30_000)).toEqual([]);
+    expect(await expireOverdueJobs(t.database.db)).toEqual([{ id: job.id }]);
+    expect(await getJob(t.database.db, TENANT, job.id)).toMatchObject({ status: 'expired' });
+    expect(await listAttempts(t.database.db, job.id)).toMatchObject([{ outcome: 'expired' }]);
+  });
+});
+
+describe('cancelJob and retryJob', () => {
+  it('cancels a pending job and a running one', async () => {
+    const { job } = await enqueueJob(t.database.db, newJob());
+    expect(await cancelJob(t.database.db, TENANT, job.id)).toMatchObject({ kind: 'done', job: { status: 'cancelled' } });
+    const running = await claimOne('w1');
+    expect(await cancelJob(t.database.db, TENANT, running)).toMatchObject({ kind: 'done', job: { status: 'cancelled', lockedBy: null } });
+    // The worker finishing later cannot resurrect it.
+    expect(await completeJob(t.database.db, { jobId: running, workerId: 'w1', output: {} })).toBeNull();
+  });
+
+  it('retries a failed job with a fresh attempt budget', async () => {
+    const id = await claimOne('w1', { maxAttempts: 2 });
+    await failJob(t.database.db, { jobId: id, workerId: 'w1', error: 'boom' });
+    expect(await retryJob(t.database.db, TENANT, id)).toMatchObject({
+      kind: 'done',
+      job: { status: 'pending', attempts: 0, lastError: null, completedAt: null },
+    });
+    expect((await claimJobs(t.database.db, 'w2', 1, 30_000)).map((j) => j.id)).toEqual([id]);
+  });
+
+  it('refuses invalid transitions and unknown jobs', async () => {
+    const id = await claimOne('w1');
+    await completeJob(t.database.db, { jobId: id, workerId: 'w1', output: {} });
+    expect(await cancelJob(t.database.db, TENANT, id)).toEqual({ kind: 'invalid_transition', id, status: 'succeeded', action: 'cancel' });
+    expect(await retryJob(t.database.db, TENANT, id)).toEqual({ kind: 'invalid_transition', id, status: 'succeeded', action: 'retry' });
+    const { job: pending } = await enqueueJob(t.database.db, newJob());
+    expect(await retryJob(t.database.db, TENANT, pending.id)).toMatchObject({ kind: 'invalid_transition', status: 'pending' });
+    for (const missing of ['00000000-0000-4000-8000-000000000001', 'not-an-id']) {
+      expect(await cancelJob(t.database.db, TENANT, missing)).toEqual({ kind: 'not_found', id: missing });
+      expect(await retryJob(t.database.db, TENANT, missing)).toEqual({ kind: 'not_found', id: missing });
+    }
+  });
+
+  it('never touches another tenant’s job', async () => {
+    const { job } = await enqueueJob(t.database.db, newJob());
+    const other = '11111111-1111-4111-8111-111111111111';
+    expect(await cancelJob(t.database.db, other, job.id)).toEqual({ kind: 'not_found', id: job.id });
+    expect((await getJob(t.database.db, TENANT, job.id))?.status).toBe('pending');
+  });
+});
