@@ -62,10 +62,12 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
         if (jobs.length === free) mayHaveMore = true;
         for (const job of jobs) {
           const controller = new AbortController();
-          const done = runJob(deps, job, controller.signal).finally(() => {
-            running.delete(job.id);
-            if (mayHaveMore) void fill();
-          });
+          const done = runJob(deps, job, controller.signal)
+            .then(wakeWhenDue)
+            .finally(() => {
+              running.delete(job.id);
+              if (mayHaveMore) void fill();
+            });
           running.set(job.id, { done, controller });
         }
       }
@@ -75,9 +77,15 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     }
   }
 
+  /** A job put back for later (retry, open breaker) wakes the pool when due, not at the next poll. */
+  const wakeWhenDue = (dueInMs: number | undefined) => {
+    if (dueInMs === undefined || !started) return;
+    setTimeout(() => pool.nudge(), Math.max(0, dueInMs)).unref();
+  };
+
   const settled = () => Promise.allSettled([...running.values()].map((r) => r.done));
 
-  return {
+  const pool: WorkerPool = {
     workerId,
     start() {
       if (started || opts.concurrency <= 0) return;
@@ -113,4 +121,5 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     },
     inFlight: () => running.size,
   };
+  return pool;
 }

@@ -26,7 +26,8 @@ export interface RunJobDeps {
   random?: (() => number) | undefined;
 }
 
-export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal): Promise<void> {
+/** Resolves to the milliseconds until the job is due again when it was put back, else undefined. */
+export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal): Promise<number | undefined> {
   const { db, registry, workerId } = deps;
   const log = deps.log.child({ jobId: job.id, service: job.service, operation: job.operation, attempt: job.attempts });
   const ids = { jobId: job.id, workerId };
@@ -38,7 +39,7 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
       const error = `${job.service}.${job.operation} is no longer registered`;
       await failJob(db, { ...ids, error });
       log.warn({ error }, 'job failed');
-      return;
+      return undefined;
     }
     const startedAt = new Date();
     const request: CallRequest = {
@@ -73,31 +74,35 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
       const attempt = attemptOf({ outcome: 'breaker_open', error: reason, request: summaryOf(request) });
       await putBack(db, { ...ids, runAt: ran.retryAt, reason, attempt });
       log.info({ retryAt: ran.retryAt }, 'breaker open; job put back');
-      return;
+      return ran.retryAt.getTime() - Date.now();
     }
     const result = checkOutput(registry, job, ran.result);
     const attempt = attemptOf(result);
     const error = result.error ?? result.outcome;
     let saved: JobRow | null;
+    let dueInMs: number | undefined;
     if (result.outcome === 'aborted' && signal.reason === ABORT_DRAIN) {
       saved = await putBack(db, { ...ids, runAt: null, reason: 'instance shut down during the call', attempt });
     } else if (result.outcome === 'aborted') {
       await recordAttempt(db, job.id, attempt);
       log.info('running job cancelled');
-      return;
+      return undefined;
     } else if (result.outcome === 'success') {
       saved = await completeJob(db, { ...ids, output: result.output ?? null, attempt });
     } else if (isRetryable(result) && job.attempts < job.maxAttempts) {
       const delayMs = retryDelayMs(registry.retryPolicy(service, operation), job.attempts, result.retryAfterMs, deps.random);
       saved = await scheduleRetry(db, { ...ids, error, delayMs, attempt });
+      dueInMs = delayMs;
     } else {
       saved = await failJob(db, { ...ids, error, attempt });
     }
     if (!saved) log.warn('job was no longer ours to finish (lease lost or job cancelled)');
     else log.info({ status: saved.status, outcome: result.outcome, durationMs: attempt.durationMs }, 'attempt finished');
+    return dueInMs;
   } catch (err) {
     // The database failed us; the job stays RUNNING until its lease expires and is run again.
     log.error({ err }, 'could not record the attempt');
+    return undefined;
   }
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { buildApp, type App } from '../../src/app';
+import { buildApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createDatabaseUrl } from './db';
 
@@ -20,6 +20,10 @@ export interface TestApp {
   url: string;
   wsUrl: string;
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
+  /** callService; returns the new job's id (fails the test on any other result). */
+  call(service: string, operation: string, input: unknown, extra?: Record<string, unknown>): Promise<string>;
+  /** Polls job(id) until its status is one of `statuses`; returns it with its attempt log. */
+  waitForStatus(id: string, statuses: string[], timeoutMs?: number): Promise<Record<string, any>>;
   /** Runs a subscription over graphql-ws until it completes; returns every payload. */
   subscribe<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>[]>;
   stop(): Promise<void>;
@@ -30,7 +34,20 @@ export interface TestAppOptions {
   /** Embedded PGlite even when a server is reachable. */
   pglite?: boolean;
   env?: Record<string, string>;
+  /** Retry jitter, for deterministic delays. */
+  random?: () => number;
+  log?: AppOptions['log'];
 }
+
+const CALL = `mutation($input: CallServiceInput!) {
+  callService(input: $input) { __typename ... on CallServiceSuccess { job { id } } ... on Error { message } }
+}`;
+const JOB = `query($id: ID!) {
+  job(id: $id) {
+    id status attempts maxAttempts lastError output runAt deadline
+    attemptLog { attempt outcome httpStatus error durationMs startedAt finishedAt request responseBody }
+  }
+}`;
 
 export async function buildTestApp(opts: TestAppOptions): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'callgate-test-'));
@@ -44,14 +61,15 @@ export async function buildTestApp(opts: TestAppOptions): Promise<TestApp> {
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     WORKER_POLL_INTERVAL_MS: '250',
+    CALLGATE_SWEEP_INTERVAL_MS: '200',
     ...opts.env,
   });
-  const app = await buildApp(config);
+  const app = await buildApp(config, { random: opts.random, log: opts.log });
   const { url } = await app.start(0);
   const wsUrl = url.replace(/^http/, 'ws');
   const clients: Client[] = [];
 
-  return {
+  const t: TestApp = {
     app,
     url,
     wsUrl,
@@ -62,6 +80,20 @@ export async function buildTestApp(opts: TestAppOptions): Promise<TestApp> {
         body: JSON.stringify({ query, variables }),
       });
       return res.json();
+    },
+    async call(service, operation, input, extra = {}) {
+      const res = await t.gql(CALL, { input: { service, operation, input, ...extra } });
+      if (res.data?.callService?.__typename !== 'CallServiceSuccess') throw new Error(`callService: ${JSON.stringify(res)}`);
+      return res.data.callService.job.id as string;
+    },
+    async waitForStatus(id, statuses, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const job = (await t.gql(JOB, { id })).data?.job;
+        if (job && statuses.includes(job.status)) return job;
+        if (Date.now() > deadline) throw new Error(`job ${id} did not reach ${statuses.join('/')}: ${JSON.stringify(job)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     subscribe(query, variables) {
       const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
@@ -81,4 +113,5 @@ export async function buildTestApp(opts: TestAppOptions): Promise<TestApp> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return t;
 }
