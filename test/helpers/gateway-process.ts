@@ -1,0 +1,99 @@
+// The gateway as a child process (`node --import tsx src/main.ts`, not through npm, so signals
+// reach node itself): what crash and drain tests need, since only a real process can be SIGKILLed.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { GqlResponse } from './app';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+/** tsx compiles src/ on the first start; on two busy cores that alone can take 10-20 s. */
+const DEFAULT_START_TIMEOUT_MS = 45_000;
+const READY = /GraphiQL at (http:\/\/\S+)/;
+
+export interface GatewayProcessOptions {
+  /** Unset: the embedded PGlite (then pass CALLGATE_DATA_DIR in env). */
+  databaseUrl: string | undefined;
+  servicesFile: string;
+  /** Added to, or overriding, the defaults; undefined removes a variable. */
+  env?: Record<string, string | undefined>;
+  /** @default 45000 */
+  startTimeoutMs?: number;
+}
+
+export interface GatewayProcess {
+  /** http://127.0.0.1:PORT/graphql */
+  url: string;
+  pid: number;
+  /** Everything it wrote so far, stdout and stderr interleaved. */
+  output(): string;
+  /** Sends a signal; a no-op once it has exited. */
+  kill(signal: NodeJS.Signals): void;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
+}
+
+/** Resolves once stdout shows `GraphiQL at <url>`; rejects with the output if it exits first or is too slow. */
+export function startGatewayProcess(opts: GatewayProcessOptions): Promise<GatewayProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: opts.databaseUrl,
+    CALLGATE_SERVICES_FILE: opts.servicesFile,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ...opts.env,
+  };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    output += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new Error(`gateway process ${child.pid} ${why}; its output:\n${output}`));
+    };
+    const timer = setTimeout(() => fail(`printed no URL within ${opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS} ms`), opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`exited (code ${code}, signal ${signal}) before it was ready`);
+    const onError = (err: Error) => fail(`could not be spawned (${err.message})`);
+    const onData = () => {
+      const url = READY.exec(stdout)?.[1];
+      if (!url) return;
+      cleanup();
+      resolve({
+        url,
+        pid: child.pid as number,
+        output: () => output,
+        kill: (signal) => {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        },
+        exited,
+        gql: async (query, variables) => {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json' },
+            body: JSON.stringify({ query, variables }),
+          });
+          return res.json() as Promise<GqlResponse<any>>;
+        },
+      });
+    };
+    function cleanup() {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.off('error', onError);
+      child.stdout.off('data', onData);
+    }
+    child.once('exit', onExit);
+    child.once('error', onError);
+    child.stdout.on('data', onData);
+  });
+}
