@@ -62,6 +62,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
         if (jobs.length === free) mayHaveMore = true;
         for (const job of jobs) {
           const controller = new AbortController();
+          if (!started) controller.abort(ABORT_DRAIN); // claimed while stopping: put back unsent
           const done = runJob(deps, job, controller.signal)
             .then(wakeWhenDue)
             .finally(() => {
@@ -100,16 +101,17 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     async stop(graceMs = 0) {
       started = false;
       clearInterval(timer);
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)));
+      // The grace period starts now, even if a claim is still on its way back.
+      await Promise.race([claiming, grace]);
+      if (running.size > 0) log.info({ inFlight: running.size, graceMs }, 'draining');
+      await Promise.race([settled(), grace]);
+      clearTimeout(graceTimer);
+      for (const { controller } of running.values()) controller.abort(ABORT_DRAIN);
+      // A claim that returns after this point sees `started` false and aborts its jobs at once.
       await claiming;
-      if (running.size > 0) {
-        log.info({ inFlight: running.size, graceMs }, 'draining');
-        let graceTimer: NodeJS.Timeout | undefined;
-        const grace = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)));
-        await Promise.race([settled(), grace]);
-        clearTimeout(graceTimer);
-        for (const { controller } of running.values()) controller.abort(ABORT_DRAIN);
-        await settled();
-      }
+      await settled();
       log.info('worker pool stopped');
     },
     nudge() {
