@@ -1,14 +1,9 @@
 // A crashed instance loses no job: instance A is SIGKILLed with calls in flight; instance B, on the
 // same database, takes A's jobs back once their lease (timeout 2 s + 5 s margin) has expired, never
 // before, and runs every job to SUCCEEDED without any job being called twice at once.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabaseUrl, hasPgServer, pgSkipReason } from '../helpers/db';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
-import { startUpstream, type Upstream } from '../helpers/upstream';
+import { describe, expect, it } from 'vitest';
+import { hasPgServer, pgSkipReason } from '../helpers/db';
+import { useProcessFixture } from '../helpers/process-fixture';
 
 const JOBS = 20;
 /** The upstream answers in 1.5 s, inside the 2 s timeout: long enough to kill A mid-call. */
@@ -22,47 +17,17 @@ const CALL = `mutation Call($input: CallServiceInput!) {
 const ALL_JOBS = `{ jobs(first: 100) { edges { node { id status } } } }`;
 const JOB = `query Job($id: ID!) { job(id: $id) { status attempts attemptLog { attempt outcome } } }`;
 
-let dir: string;
-let database: { url: string | undefined; drop(): Promise<void> } | undefined;
-let sql: postgres.Sql | undefined;
-let upstream: Upstream | undefined;
-const gateways: GatewayProcess[] = [];
-
-async function start(instanceId: string, servicesFile: string): Promise<GatewayProcess> {
-  const gateway = await startGatewayProcess({
-    databaseUrl: database!.url,
-    servicesFile,
-    env: { CALLGATE_INSTANCE_ID: instanceId, WORKER_CONCURRENCY: '8', CALLGATE_SWEEP_INTERVAL_MS: '500' },
-  });
-  gateways.push(gateway);
-  return gateway;
-}
-
 describe.skipIf(!hasPgServer())(`a crashed instance's jobs${hasPgServer() ? '' : ` (skipped: ${pgSkipReason()})`}`, () => {
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'callgate-crash-'));
-    database = await createDatabaseUrl();
-    sql = postgres(database.url!, { max: 1, onnotice: () => {}, connection: { application_name: APP_NAME } });
-    upstream = await startUpstream();
-  });
-  afterAll(async () => {
-    for (const g of gateways) g.kill('SIGKILL');
-    await Promise.all(gateways.map((g) => g.exited));
-    await sql?.end({ timeout: 5 });
-    await upstream?.close();
-    await database?.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const f = useProcessFixture('crash', APP_NAME);
+  const start = (instanceId: string, servicesFile: string) =>
+    f.start(instanceId, servicesFile, { WORKER_CONCURRENCY: '8', CALLGATE_SWEEP_INTERVAL_MS: '500' });
 
   it('are recovered by another instance after their lease, none run twice at once', async () => {
-    const servicesFile = join(dir, 'services.yaml');
-    await writeFile(
-      servicesFile,
-      `
+    const servicesFile = await f.writeServices(`
 services:
   - name: ledger
     kind: http
-    baseUrl: ${upstream!.url}
+    baseUrl: ${f.upstream.url}
     timeoutMs: 2000
     retry: { maxAttempts: 5 }
     operations:
@@ -70,9 +35,8 @@ services:
         method: POST
         path: /entries
         timeoutMs: 2000
-`,
-    );
-    upstream!.script('/entries', { status: 200, body: { ok: true }, delayMs: CALL_MS });
+`);
+    f.upstream.script('/entries', { status: 200, body: { ok: true }, delayMs: CALL_MS });
 
     const a = await start('A', servicesFile);
     const ids: string[] = [];
@@ -81,7 +45,7 @@ services:
       expect(res.data?.callService, JSON.stringify(res)).toMatchObject({ __typename: 'CallServiceSuccess' });
       ids.push(res.data!.callService.job.id);
     }
-    await expect.poll(() => upstream!.requests.length, { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => f.upstream.requests.length, { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(3);
     a.kill('SIGKILL');
     const killedAt = Date.now();
     expect(await a.exited).toMatchObject({ signal: 'SIGKILL' });
@@ -90,12 +54,12 @@ services:
     await expect
       .poll(
         async () =>
-          (await sql!`select count(*)::int as n from pg_stat_activity
+          (await f.sql`select count(*)::int as n from pg_stat_activity
             where datname = current_database() and backend_type = 'client backend' and application_name <> ${APP_NAME}`)[0]!.n,
         { timeout: 15_000, interval: 100 },
       )
       .toBe(0);
-    const lost = await sql!<{ id: string; idempotency_key: string; locked_until: Date }[]>`
+    const lost = await f.sql<{ id: string; idempotency_key: string; locked_until: Date }[]>`
       select id, idempotency_key, locked_until from jobs where status = 'running' and locked_by = 'A'`;
     expect(lost.length, 'A had calls in flight when it was killed').toBeGreaterThan(0);
 
@@ -111,19 +75,19 @@ services:
       .toBe(JOBS);
     expect(Date.now() - killedAt).toBeLessThan(RECOVERY_BOUND_MS);
 
-    expect(upstream!.overlaps).toBe(0);
+    expect(f.upstream.overlaps).toBe(0);
     for (const job of lost) {
       const res = await b.gql(JOB, { id: job.id });
       const log: { attempt: number; outcome: string }[] = res.data?.job.attemptLog;
       expect(log, job.id).toContainEqual({ attempt: 1, outcome: 'LOST' });
       expect(log.at(-1)?.outcome, job.id).toBe('SUCCESS');
       // B sent it again only after A's lease had run out: a live job is never taken over.
-      const rerun = upstream!.requests.filter((r) => r.headers['idempotency-key'] === job.idempotency_key && r.receivedAt > killedAt);
+      const rerun = f.upstream.requests.filter((r) => r.headers['idempotency-key'] === job.idempotency_key && r.receivedAt > killedAt);
       expect(rerun.length, job.id).toBeGreaterThan(0);
       for (const r of rerun) expect(r.receivedAt, job.id).toBeGreaterThanOrEqual(job.locked_until.getTime());
     }
     // Every job completed once: no second SUCCESS from a duplicate run.
-    const successes = await sql!<{ job_id: string; n: number }[]>`
+    const successes = await f.sql<{ job_id: string; n: number }[]>`
       select job_id, count(*)::int as n from job_attempts where outcome = 'success' group by job_id`;
     expect(successes).toHaveLength(JOBS);
     expect(successes.every((s) => s.n === 1)).toBe(true);

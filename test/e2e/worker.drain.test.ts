@@ -1,14 +1,9 @@
 // SIGTERM drains: the instance stops claiming, calls that finish within the grace period (1 s)
 // complete, the ones that do not are aborted and put back PENDING without using up an attempt, and
 // the process exits 0. Another instance then runs what was left, the put-back calls included.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabaseUrl, hasPgServer, pgSkipReason } from '../helpers/db';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process';
-import { startUpstream, type Upstream } from '../helpers/upstream';
+import { describe, expect, it } from 'vitest';
+import { hasPgServer, pgSkipReason } from '../helpers/db';
+import { useProcessFixture } from '../helpers/process-fixture';
 
 const SLOW_JOBS = 2;
 const QUICK_JOBS = 10;
@@ -36,51 +31,20 @@ interface AttemptState {
   outcome: string;
 }
 
-let dir: string;
-let database: { url: string | undefined; drop(): Promise<void> } | undefined;
-let sql: postgres.Sql | undefined;
-let upstream: Upstream | undefined;
-const gateways: GatewayProcess[] = [];
-
-async function start(instanceId: string, servicesFile: string): Promise<GatewayProcess> {
-  const gateway = await startGatewayProcess({
-    databaseUrl: database!.url,
-    servicesFile,
-    env: { CALLGATE_INSTANCE_ID: instanceId, WORKER_CONCURRENCY: '4', CALLGATE_DRAIN_GRACE_MS: '1000' },
-  });
-  gateways.push(gateway);
-  return gateway;
-}
-
-const readJobs = () =>
-  sql!<JobState[]>`select id, operation, status, attempts, locked_by, last_error, idempotency_key from jobs order by run_at`;
-const readAttempts = () => sql!<AttemptState[]>`select job_id, attempt, outcome from job_attempts order by id`;
-
 describe.skipIf(!hasPgServer())(`draining on SIGTERM${hasPgServer() ? '' : ` (skipped: ${pgSkipReason()})`}`, () => {
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'callgate-drain-'));
-    database = await createDatabaseUrl();
-    sql = postgres(database.url!, { max: 1, onnotice: () => {} });
-    upstream = await startUpstream();
-  });
-  afterAll(async () => {
-    for (const g of gateways) g.kill('SIGKILL');
-    await Promise.all(gateways.map((g) => g.exited));
-    await sql?.end({ timeout: 5 });
-    await upstream?.close();
-    await database?.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const f = useProcessFixture('drain');
+  const start = (instanceId: string, servicesFile: string) =>
+    f.start(instanceId, servicesFile, { WORKER_CONCURRENCY: '4', CALLGATE_DRAIN_GRACE_MS: '1000' });
+  const readJobs = () =>
+    f.sql<JobState[]>`select id, operation, status, attempts, locked_by, last_error, idempotency_key from jobs order by run_at`;
+  const readAttempts = () => f.sql<AttemptState[]>`select job_id, attempt, outcome from job_attempts order by id`;
 
   it('finishes calls within the grace, puts the rest back PENDING with their attempt, exits 0', async () => {
-    const servicesFile = join(dir, 'services.yaml');
-    await writeFile(
-      servicesFile,
-      `
+    const servicesFile = await f.writeServices(`
 services:
   - name: shop
     kind: http
-    baseUrl: ${upstream!.url}
+    baseUrl: ${f.upstream.url}
     retry: { maxAttempts: 3 }
     operations:
       - name: quick
@@ -89,10 +53,9 @@ services:
       - name: slow
         path: /slow
         timeoutMs: 30000
-`,
-    );
-    upstream!.script('/quick', { status: 200, body: { ok: true }, delayMs: QUICK_MS });
-    upstream!.script('/slow', { status: 200, body: { ok: true }, delayMs: SLOW_MS });
+`);
+    f.upstream.script('/quick', { status: 200, body: { ok: true }, delayMs: QUICK_MS });
+    f.upstream.script('/slow', { status: 200, body: { ok: true }, delayMs: SLOW_MS });
 
     const first = await start('drain-1', servicesFile);
     // Slow jobs first: claimed first (run_at order), they hold two of the four slots until the end.
@@ -101,18 +64,18 @@ services:
       const res = await first.gql(CALL, { input: { service: 'shop', operation, input: { n: i }, idempotencyKey: `${operation}-${i}` } });
       expect(res.data?.callService, JSON.stringify(res)).toMatchObject({ __typename: 'CallServiceSuccess' });
     }
-    const arrived = (path: string) => upstream!.requests.filter((r) => r.path === path).length;
+    const arrived = (path: string) => f.upstream.requests.filter((r) => r.path === path).length;
     await expect
       .poll(() => arrived('/slow') === SLOW_JOBS && arrived('/quick') >= 2, { timeout: 20_000, interval: 20 })
       .toBe(true);
     first.kill('SIGTERM');
     const termAt = Date.now();
-    const calledBeforeTerm = new Set(upstream!.requests.map((r) => r.headers['idempotency-key'] as string));
+    const calledBeforeTerm = new Set(f.upstream.requests.map((r) => r.headers['idempotency-key'] as string));
     const stopped = await first.exited;
     expect(stopped, first.output()).toEqual({ code: 0, signal: null });
     expect(Date.now() - termAt).toBeLessThan(EXIT_BOUND_MS);
 
-    const calledByFirst = new Set(upstream!.requests.map((r) => r.headers['idempotency-key'] as string));
+    const calledByFirst = new Set(f.upstream.requests.map((r) => r.headers['idempotency-key'] as string));
     const jobs = await readJobs();
     const attempts = await readAttempts();
     expect(jobs).toHaveLength(SLOW_JOBS + QUICK_JOBS);
@@ -137,7 +100,7 @@ services:
     expect(first.output()).toContain('"msg":"draining"');
 
     // The next instance runs everything left; the put-back calls now answer at once.
-    upstream!.script('/slow', { status: 200, body: { ok: true } });
+    f.upstream.script('/slow', { status: 200, body: { ok: true } });
     const second = await start('drain-2', servicesFile);
     await expect
       .poll(async () => (await readJobs()).filter((j) => j.status === 'succeeded').length, { timeout: 30_000, interval: 250 })
@@ -149,7 +112,7 @@ services:
         [1, 'success'],
       ]);
     }
-    expect(upstream!.overlaps).toBe(0);
+    expect(f.upstream.overlaps).toBe(0);
 
     second.kill('SIGTERM');
     expect(await second.exited, second.output()).toEqual({ code: 0, signal: null });

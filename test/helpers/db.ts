@@ -2,7 +2,7 @@
 // migrated in-memory PGlite when no server is reachable (see global-setup.ts).
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client';
 import { migrate } from '../../src/db/migrate';
 import { databaseUrl } from './pg-url';
@@ -46,5 +46,23 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await database.close();
       await drop();
     },
+  };
+}
+
+/** The file's database for its tests: created before them, dropped after. */
+export function useTestDatabase(): TestDatabase {
+  let t: TestDatabase | undefined;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => t?.drop());
+  return {
+    get database() {
+      return t!.database;
+    },
+    get url() {
+      return t!.url;
+    },
+    drop: () => t!.drop(),
   };
 }

@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../src/db/client';
 import { jobs } from '../../src/db/schema';
 import { claimJobs, enqueueJob } from '../../src/queue';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 
 const LEASE_MS = 30_000;
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => t?.drop());
+const t = useTestDatabase();
 
 describe('claimJobs', () => {
   it('claims each of 1,000 jobs exactly once across 4 concurrent claimers', async () => {

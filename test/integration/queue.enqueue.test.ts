@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { count, eq } from 'drizzle-orm';
 import { jobs, tenants } from '../../src/db/schema';
 import { enqueueJob } from '../../src/queue';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => t?.drop());
+const t = useTestDatabase();
 
 describe('enqueueJob', () => {
   it('stores a pending job with its input and defaults', async () => {

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { jobs, type AttemptOutcome } from '../../src/db/schema';
 import {
   cancelJob,
@@ -16,14 +16,10 @@ import {
   scheduleRetry,
   type NewJob,
 } from '../../src/queue';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase();
-});
-afterAll(async () => t?.drop());
+const t = useTestDatabase();
 beforeEach(async () => {
   await t.database.db.delete(jobs);
 });
