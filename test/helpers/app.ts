@@ -24,6 +24,8 @@ export interface TestApp {
   call(service: string, operation: string, input: unknown, extra?: Record<string, unknown>): Promise<string>;
   /** Polls job(id) until its status is one of `statuses`; returns it with its attempt log. */
   waitForStatus(id: string, statuses: string[], timeoutMs?: number): Promise<Record<string, any>>;
+  /** Polls job(id), with its attempt log, until `until` holds. */
+  waitForJob(id: string, until: (job: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
   /** Runs a subscription over graphql-ws until it completes; returns every payload. */
   subscribe<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>[]>;
   stop(): Promise<void>;
@@ -86,12 +88,13 @@ export async function buildTestApp(opts: TestAppOptions): Promise<TestApp> {
       if (res.data?.callService?.__typename !== 'CallServiceSuccess') throw new Error(`callService: ${JSON.stringify(res)}`);
       return res.data.callService.job.id as string;
     },
-    async waitForStatus(id, statuses, timeoutMs = 15_000) {
+    waitForStatus: (id, statuses, timeoutMs) => t.waitForJob(id, (job) => statuses.includes(job.status), timeoutMs),
+    async waitForJob(id, until, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const job = (await t.gql(JOB, { id })).data?.job;
-        if (job && statuses.includes(job.status)) return job;
-        if (Date.now() > deadline) throw new Error(`job ${id} did not reach ${statuses.join('/')}: ${JSON.stringify(job)}`);
+        if (job && until(job)) return job;
+        if (Date.now() > deadline) throw new Error(`job ${id} did not get there in ${timeoutMs} ms: ${JSON.stringify(job)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
