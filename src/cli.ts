@@ -4,13 +4,13 @@ import { openDatabase } from './db/client';
 import { migrate } from './db/migrate';
 
 const [command] = process.argv.slice(2);
-const config = loadConfig(process.env);
 
 if (command !== 'migrate') {
   console.error('usage: cli.ts migrate');
   process.exit(2);
 }
 try {
+  const config = loadConfig(process.env);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, maxConnections: 1 });
   await migrate(database, config.databaseUrl);
   await database.close();

@@ -5,7 +5,7 @@ import { buildApp, type App } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 
-const config = loadConfig(process.env);
+const config = loadOrExit();
 const log = createLogger(config.logLevel);
 let app: App | undefined;
 let stopping = false;
@@ -35,4 +35,13 @@ try {
 } catch (err) {
   console.error(`callgate could not start: ${(err as Error).message}`);
   process.exit(1);
+}
+
+function loadOrExit() {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    console.error(`callgate could not start: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
