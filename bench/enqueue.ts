@@ -1,0 +1,192 @@
+// Figure 1, enqueue: callService over HTTP at 64 clients against a gateway that only enqueues
+// (WORKER_CONCURRENCY=0), as a ratio of pgbench's single-row INSERT TPS into the same table.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Pool, request } from 'undici';
+import { DEFAULT_TENANT_ID } from '../src/db/schema';
+import {
+  ascending,
+  cpuMeter,
+  createBenchDatabase,
+  describeMachine,
+  fmt,
+  LOAD_SECONDS,
+  onCleanup,
+  percentile,
+  runFigure,
+  saveFigure,
+  startGateway,
+  writeServicesFile,
+} from './harness';
+
+const CLIENTS = 64;
+/** Unmeasured load first: connections, prepared statements and Node's JIT settle. */
+const WARMUP_SECONDS = 2;
+/** A bound on requests per client, far above what one can send in LOAD_SECONDS. */
+const MAX_REQUESTS_PER_CLIENT = 1_000_000;
+/** A request slower than this is a failure, not a latency sample. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** pgbench is killed if it overruns its -T by this much. */
+const PGBENCH_GRACE_MS = 30_000;
+/** pgbench's CPU is read this long before its -T ends, while it still runs. */
+const CPU_READ_MARGIN_MS = 300;
+const TARGET_RATIO = 0.5;
+const TARGET_P99_MS = 50;
+
+const SERVICES = `services:
+  - name: bench
+    kind: mock
+    operations:
+      - name: echo
+        mock: { latencyMs: [0, 0] }
+`;
+/** The same small input in both runs. */
+const INPUT = { orderId: 'ord_12345', amount: 4200, currency: 'EUR' };
+const MAX_ATTEMPTS = 5;
+const MUTATION = `mutation Enqueue($input: CallServiceInput!) {
+  callService(input: $input) { __typename ... on CallServiceSuccess { job { id } } }
+}`;
+
+runFigure(async () => {
+  const db = await createBenchDatabase();
+  const machine = await describeMachine(db.sql);
+  const servicesFile = await writeServicesFile(SERVICES);
+
+  // Baseline first, with no gateway running, so pgbench has both cores.
+  const pgbench = await runPgbench(db.name, dirname(servicesFile));
+  console.log(`pgbench: ${pgbench.tps.toFixed(0)} TPS over ${LOAD_SECONDS} s; CPU in cores ${JSON.stringify(pgbench.cpuCores)}`);
+  await db.sql`truncate jobs cascade`;
+  await db.sql`vacuum analyze jobs`;
+
+  const gateway = await startGateway({ databaseUrl: db.url, servicesFile, env: { WORKER_CONCURRENCY: '0' } });
+  const pool = new Pool(new URL(gateway.url).origin, { connections: CLIENTS, pipelining: 1 });
+  onCleanup(async () => {
+    if (!pool.closed) await pool.close();
+  });
+  const body = JSON.stringify({ query: MUTATION, variables: { input: { service: 'bench', operation: 'echo', input: INPUT, maxAttempts: MAX_ATTEMPTS } } });
+
+  await load(pool, gateway.url, body, WARMUP_SECONDS);
+  const cpu = cpuMeter({ gateway: gateway.pid, loadGenerator: process.pid });
+  const run = await load(pool, gateway.url, body, LOAD_SECONDS);
+  const cores = cpu();
+  await gateway.stop();
+  const [stored] = await db.sql<{ n: number }[]>`select count(*)::int as n from jobs`;
+
+  const rate = run.ok / run.seconds;
+  const sorted = ascending(run.latencies);
+  const p50 = percentile(sorted, 50);
+  const p99 = percentile(sorted, 99);
+  const ratio = rate / pgbench.tps;
+  console.log(`callgate: ${rate.toFixed(0)} req/s, p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ${run.failed} failed; CPU in cores ${JSON.stringify(cores)}`);
+  if (run.failed > 0) console.log(`first failure: ${run.firstFailure}`);
+
+  await saveFigure(
+    'enqueue',
+    [
+      {
+        figure: `enqueue, ${CLIENTS} clients`,
+        callgate: `${fmt.rate(rate)} (p50 ${fmt.ms(p50)})`,
+        baseline: `${fmt.rate(pgbench.tps)} pgbench INSERT`,
+        ratio: fmt.ratio(ratio),
+        target: `≥ ${TARGET_RATIO}`,
+        met: ratio >= TARGET_RATIO && run.failed === 0,
+      },
+      {
+        figure: 'enqueue p99 latency',
+        callgate: fmt.ms(p99),
+        baseline: `${fmt.ms(pgbench.latencyAvgMs)} avg pgbench`,
+        ratio: '—',
+        target: `< ${TARGET_P99_MS} ms`,
+        met: p99 < TARGET_P99_MS && run.failed === 0,
+      },
+    ],
+    {
+      machine,
+      clients: CLIENTS,
+      seconds: LOAD_SECONDS,
+      callgate: { requestsPerSecond: rate, ok: run.ok, failed: run.failed, p50Ms: p50, p99Ms: p99, maxMs: sorted[sorted.length - 1], jobsStored: stored?.n, cpuCores: cores },
+      pgbench,
+      ratio,
+    },
+  );
+});
+
+interface LoadRun {
+  ok: number;
+  failed: number;
+  firstFailure: string | undefined;
+  seconds: number;
+  latencies: number[];
+}
+
+/** CLIENTS loops, each sending one callService at a time until `seconds` have passed. */
+async function load(pool: Pool, url: string, body: string, seconds: number): Promise<LoadRun> {
+  const run: LoadRun = { ok: 0, failed: 0, firstFailure: undefined, seconds, latencies: [] };
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  const client = async () => {
+    for (let i = 0; i < MAX_REQUESTS_PER_CLIENT && performance.now() < end; i++) {
+      const sent = performance.now();
+      try {
+        const res = await request(url, {
+          dispatcher: pool,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body,
+          headersTimeout: REQUEST_TIMEOUT_MS,
+          bodyTimeout: REQUEST_TIMEOUT_MS,
+        });
+        const answer = (await res.body.json()) as { data?: { callService?: { __typename?: string } }; errors?: unknown };
+        if (res.statusCode !== 200 || answer.data?.callService?.__typename !== 'CallServiceSuccess') {
+          throw new Error(`HTTP ${res.statusCode}: ${JSON.stringify(answer).slice(0, 300)}`);
+        }
+        run.ok += 1;
+        run.latencies.push(performance.now() - sent);
+      } catch (err) {
+        run.failed += 1;
+        run.firstFailure ??= (err as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CLIENTS }, client));
+  run.seconds = (performance.now() - start) / 1000;
+  return run;
+}
+
+interface PgbenchResult {
+  tps: number;
+  cpuCores: Record<string, number>;
+  latencyAvgMs: number;
+  transactions: number;
+  command: string;
+}
+
+/** pgbench -c 64 -j 2 -T LOAD_SECONDS with one INSERT per transaction, like the gateway's. */
+async function runPgbench(database: string, dir: string): Promise<PgbenchResult> {
+  const script = join(dir, 'insert-job.sql');
+  const input = JSON.stringify(INPUT).replaceAll("'", "''");
+  await writeFile(
+    script,
+    `INSERT INTO jobs (tenant_id, service, operation, input, max_attempts) VALUES ('${DEFAULT_TENANT_ID}', 'bench', 'echo', '${input}', ${MAX_ATTEMPTS});\n`,
+  );
+  const args = ['-n', '-h', '127.0.0.1', '-p', '5432', '-U', 'postgres', '-M', 'prepared', '-c', String(CLIENTS), '-j', '2', '-T', String(LOAD_SECONDS), '-f', script, database];
+  const child = spawn('/usr/bin/pgbench', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cpu = cpuMeter({ pgbench: child.pid as number });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), LOAD_SECONDS * 1000 + PGBENCH_GRACE_MS);
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  // Read just before the end: once pgbench exits its CPU time is gone from /proc.
+  const cores = await new Promise<Record<string, number>>((resolve) => setTimeout(() => resolve(cpu()), LOAD_SECONDS * 1000 - CPU_READ_MARGIN_MS));
+  const [code] = await exited;
+  clearTimeout(timer);
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1];
+  const latency = /latency average = ([\d.]+) ms/.exec(out)?.[1];
+  const transactions = /number of transactions actually processed: (\d+)/.exec(out)?.[1];
+  if (code !== 0 || !tps) throw new Error(`pgbench failed (exit ${code}):\n${out}`);
+  return { tps: Number(tps), cpuCores: cores, latencyAvgMs: Number(latency), transactions: Number(transactions), command: `pgbench ${args.join(' ')}` };
+}
