@@ -6,7 +6,7 @@ import type { CallRequest, CallResult, UpstreamClient } from '../clients/types';
 import type { Db } from '../db/client';
 import type { JobRow, ServiceKind } from '../db/schema';
 import type { Logger } from '../logger';
-import { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord } from '../queue';
+import { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended } from '../queue';
 import type { Registry } from '../registry';
 import type { Breakers } from './breakers';
 import { isRetryable, retryDelayMs } from './retry-policy';
@@ -79,7 +79,7 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
     const result = checkOutput(registry, job, ran.result);
     const attempt = attemptOf(result);
     const error = result.error ?? result.outcome;
-    let saved: JobRow | null;
+    let saved: Ended;
     let dueInMs: number | undefined;
     if (result.outcome === 'aborted' && signal.reason === ABORT_DRAIN) {
       saved = await putBack(db, { ...ids, runAt: null, reason: 'instance shut down during the call', attempt });

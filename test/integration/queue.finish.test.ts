@@ -42,21 +42,26 @@ async function claimOne(workerId: string, over: Partial<NewJob> = {}, leaseMs = 
   return job.id;
 }
 
+const reread = (id: string) => getJob(t.database.db, TENANT, id);
 const secondsUntil = (d: Date | null | undefined) => ((d?.getTime() ?? 0) - Date.now()) / 1000;
 
 describe('ending an attempt', () => {
   it('completes a running job with its output and logs the attempt', async () => {
     const id = await claimOne('w1');
     const done = await completeJob(t.database.db, { jobId: id, workerId: 'w1', output: { ok: true }, attempt: attempt('success', 200) });
-    expect(done).toMatchObject({ status: 'succeeded', output: { ok: true }, lockedBy: null, lastError: null });
-    expect(done?.completedAt).toBeInstanceOf(Date);
+    expect(done).toMatchObject({ id, status: 'succeeded' });
+    const job = await reread(id);
+    expect(job).toMatchObject({ status: 'succeeded', output: { ok: true }, lockedBy: null, lockedUntil: null, lastError: null });
+    expect(job?.completedAt).toBeInstanceOf(Date);
     expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'success', httpStatus: 200, durationMs: 12 }]);
   });
 
   it('fails a running job with the error and logs the attempt', async () => {
     const id = await claimOne('w1');
-    const failed = await failJob(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 400: bad', attempt: attempt('http_error', 400) });
-    expect(failed).toMatchObject({ status: 'failed', lastError: 'HTTP 400: bad', output: null });
+    expect(await failJob(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 400: bad', attempt: attempt('http_error', 400) })).toMatchObject({
+      status: 'failed',
+    });
+    expect(await reread(id)).toMatchObject({ status: 'failed', lastError: 'HTTP 400: bad', output: null, lockedBy: null });
     expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'http_error', httpStatus: 400 }]);
   });
 
@@ -69,7 +74,8 @@ describe('ending an attempt', () => {
 
   it('schedules a retry: PENDING at now + delay, attempt kept, lastError set', async () => {
     const id = await claimOne('w1', { maxAttempts: 3 });
-    const job = await scheduleRetry(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 503', delayMs: 4_000, attempt: attempt('http_error', 503) });
+    await scheduleRetry(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 503', delayMs: 4_000, attempt: attempt('http_error', 503) });
+    const job = await reread(id);
     expect(job).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 503', lockedBy: null, completedAt: null });
     expect(secondsUntil(job?.runAt)).toBeGreaterThan(3);
     expect(secondsUntil(job?.runAt)).toBeLessThan(5);
@@ -78,7 +84,9 @@ describe('ending an attempt', () => {
 
   it('expires instead of retrying past the deadline', async () => {
     const id = await claimOne('w1', { maxAttempts: 3, deadline: new Date(Date.now() + 2_000) });
-    const job = await scheduleRetry(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 503', delayMs: 5_000, attempt: attempt('http_error', 503) });
+    const ended = await scheduleRetry(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 503', delayMs: 5_000, attempt: attempt('http_error', 503) });
+    expect(ended).toMatchObject({ status: 'expired' });
+    const job = await reread(id);
     expect(job).toMatchObject({ status: 'expired', lastError: 'HTTP 503' });
     expect(job?.completedAt).toBeInstanceOf(Date);
   });
@@ -86,9 +94,10 @@ describe('ending an attempt', () => {
   it('puts a job back without using up its attempt', async () => {
     const id = await claimOne('w1');
     const retryAt = new Date(Date.now() + 10_000);
-    const job = await putBack(t.database.db, { jobId: id, workerId: 'w1', runAt: retryAt, reason: 'breaker open', attempt: attempt('breaker_open') });
-    expect(job).toMatchObject({ status: 'pending', attempts: 0, lastError: 'breaker open' });
-    expect(job?.runAt.getTime()).toBe(retryAt.getTime());
+    const ended = await putBack(t.database.db, { jobId: id, workerId: 'w1', runAt: retryAt, reason: 'breaker open', attempt: attempt('breaker_open') });
+    expect(ended).toMatchObject({ id, status: 'pending', attempts: 0 });
+    expect(ended?.runAt.getTime()).toBe(retryAt.getTime());
+    expect(await reread(id)).toMatchObject({ lastError: 'breaker open', lockedBy: null });
   });
 });
 
