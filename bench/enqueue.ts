@@ -18,6 +18,8 @@ import {
   percentile,
   runFigure,
   saveFigure,
+  ENQUEUE,
+  MOCK_SERVICES,
   startGateway,
   writeServicesFile,
 } from './harness';
@@ -36,24 +38,14 @@ const CPU_READ_MARGIN_MS = 300;
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 50;
 
-const SERVICES = `services:
-  - name: bench
-    kind: mock
-    operations:
-      - name: echo
-        mock: { latencyMs: [0, 0] }
-`;
 /** The same small input in both runs. */
 const INPUT = { orderId: 'ord_12345', amount: 4200, currency: 'EUR' };
 const MAX_ATTEMPTS = 5;
-const MUTATION = `mutation Enqueue($input: CallServiceInput!) {
-  callService(input: $input) { __typename ... on CallServiceSuccess { job { id } } }
-}`;
 
 runFigure(async () => {
   const db = await createBenchDatabase();
   const machine = await describeMachine(db.sql);
-  const servicesFile = await writeServicesFile(SERVICES);
+  const servicesFile = await writeServicesFile(MOCK_SERVICES);
 
   // Baseline first, with no gateway running, so pgbench has both cores.
   const pgbench = await runPgbench(db.name, dirname(servicesFile));
@@ -66,7 +58,7 @@ runFigure(async () => {
   onCleanup(async () => {
     if (!pool.closed) await pool.close();
   });
-  const body = JSON.stringify({ query: MUTATION, variables: { input: { service: 'bench', operation: 'echo', input: INPUT, maxAttempts: MAX_ATTEMPTS } } });
+  const body = JSON.stringify({ query: ENQUEUE, variables: { input: { service: 'bench', operation: 'echo', input: INPUT, maxAttempts: MAX_ATTEMPTS } } });
 
   await load(pool, gateway.url, body, WARMUP_SECONDS);
   const cpu = cpuMeter({ gateway: gateway.pid, loadGenerator: process.pid });

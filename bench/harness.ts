@@ -1,6 +1,5 @@
 // What every figure script shares: a fresh database on the local server, the gateway as a child
 // process, a services file in a temp dir, percentiles, and writing one figure's result as JSON.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { startGatewayProcess } from '../scripts/gateway-process';
 import { openDatabase } from '../src/db/client';
 import { migrate } from '../src/db/migrate';
 
@@ -25,9 +25,6 @@ export const LOAD_SECONDS = boundedNumber(process.env.BENCH_SECONDS, 15, 1, 120)
 const GATEWAY_START_TIMEOUT_MS = 60_000;
 /** SIGTERM drains in-flight calls (CALLGATE_DRAIN_GRACE_MS); past this the gateway is killed. */
 const GATEWAY_STOP_TIMEOUT_MS = 15_000;
-const READY = /GraphiQL at (http:\/\/\S+)/;
-/** The gateway's output kept for error messages; it logs at warn, so this is rarely reached. */
-const MAX_OUTPUT_CHARS = 256 * 1024;
 
 export function boundedNumber(raw: string | undefined, fallback: number, min: number, max: number): number {
   const n = raw === undefined || raw === '' ? fallback : Number(raw);
@@ -97,6 +94,18 @@ export async function writeServicesFile(yaml: string): Promise<string> {
   return path;
 }
 
+/** A mock service that answers at once: what enqueue and latency load, with no upstream to wait for. */
+export const MOCK_SERVICES = `services:
+  - name: bench
+    kind: mock
+    operations:
+      - name: echo
+        mock: { latencyMs: [0, 0] }
+`;
+export const ENQUEUE = `mutation Enqueue($input: CallServiceInput!) {
+  callService(input: $input) { __typename ... on CallServiceSuccess { job { id } } }
+}`;
+
 export interface Gateway {
   /** http://127.0.0.1:PORT/graphql */
   url: string;
@@ -106,69 +115,29 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** `node --import tsx src/main.ts`; resolves once stdout shows `GraphiQL at <url>`. */
-export function startGateway(opts: { databaseUrl: string; servicesFile: string; env?: Record<string, string> }): Promise<Gateway> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: opts.databaseUrl,
-    CALLGATE_SERVICES_FILE: opts.servicesFile,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    ...opts.env,
-  };
-  // BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the gateway (not allowed in NODE_OPTIONS).
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  let stdout = '';
-  const keep = (d: Buffer) => {
-    if (output.length < MAX_OUTPUT_CHARS) output += d.toString();
-  };
-  child.stdout.on('data', (d: Buffer) => {
-    if (stdout.length < MAX_OUTPUT_CHARS) stdout += d.toString();
-    keep(d);
+/** The gateway as a child process at log level warn; stopped at cleanup if a figure fails. */
+export async function startGateway(opts: { databaseUrl: string; servicesFile: string; env?: Record<string, string> }): Promise<Gateway> {
+  const gateway = await startGatewayProcess({
+    databaseUrl: opts.databaseUrl,
+    servicesFile: opts.servicesFile,
+    env: { LOG_LEVEL: 'warn', ...opts.env },
+    startTimeoutMs: GATEWAY_START_TIMEOUT_MS,
+    // BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the gateway.
+    nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
   });
-  child.stderr.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = () => stopChild(child, exited, GATEWAY_STOP_TIMEOUT_MS);
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= stopChild(gateway, gateway.exited, GATEWAY_STOP_TIMEOUT_MS));
   onCleanup(stop);
-
-  return new Promise((resolve, reject) => {
-    const fail = (why: string) => {
-      cleanup();
-      child.kill('SIGKILL');
-      reject(new Error(`gateway process ${child.pid} ${why}; its output:\n${output}`));
-    };
-    const timer = setTimeout(() => fail(`printed no URL within ${GATEWAY_START_TIMEOUT_MS} ms`), GATEWAY_START_TIMEOUT_MS);
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`exited (code ${code}, signal ${signal}) before it was ready`);
-    const onError = (err: Error) => fail(`could not be spawned (${err.message})`);
-    const onData = () => {
-      const url = READY.exec(stdout)?.[1];
-      if (!url) return;
-      cleanup();
-      resolve({ url, pid: child.pid as number, output: () => output, stop });
-    };
-    function cleanup() {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.off('error', onError);
-      child.stdout.off('data', onData);
-    }
-    child.once('exit', onExit);
-    child.once('error', onError);
-    child.stdout.on('data', onData);
-  });
+  return { url: gateway.url, pid: gateway.pid, output: gateway.output, stop };
 }
 
-/** SIGTERM, then SIGKILL after `timeoutMs`; a no-op once the child has exited. */
-export async function stopChild(child: ChildProcess, exited: Promise<void>, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
+/** SIGTERM, then SIGKILL after `timeoutMs`; harmless once the process has exited. */
+export async function stopChild(proc: { kill(signal: NodeJS.Signals): unknown }, exited: Promise<unknown>, timeoutMs: number): Promise<void> {
+  proc.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
   if ((await Promise.race([exited, late])) === 'late') {
-    child.kill('SIGKILL');
+    proc.kill('SIGKILL');
     await exited;
   }
   clearTimeout(timer);

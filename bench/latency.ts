@@ -12,6 +12,8 @@ import {
   percentile,
   runFigure,
   saveFigure,
+  ENQUEUE,
+  MOCK_SERVICES,
   startGateway,
   waitUntil,
   writeServicesFile,
@@ -31,21 +33,11 @@ const LIMIT_MS = 120_000;
 const TARGET_P50_MS = 5;
 const TARGET_P99_MS = 25;
 
-const SERVICES = `services:
-  - name: bench
-    kind: mock
-    operations:
-      - name: echo
-        mock: { latencyMs: [0, 0] }
-`;
-const MUTATION = `mutation Enqueue($input: CallServiceInput!) {
-  callService(input: $input) { __typename ... on CallServiceSuccess { job { id } } }
-}`;
 
 runFigure(async () => {
   const db = await createBenchDatabase();
   const machine = await describeMachine(db.sql);
-  const servicesFile = await writeServicesFile(SERVICES);
+  const servicesFile = await writeServicesFile(MOCK_SERVICES);
   const gateway = await startGateway({ databaseUrl: db.url, servicesFile, env: { WORKER_CONCURRENCY: String(CONCURRENCY) } });
   const pool = new Pool(new URL(gateway.url).origin, { connections: 1 });
   onCleanup(async () => {
@@ -57,7 +49,7 @@ runFigure(async () => {
       dispatcher: pool,
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ query: MUTATION, variables: { input: { service: 'bench', operation: 'echo', input: { n } } } }),
+      body: JSON.stringify({ query: ENQUEUE, variables: { input: { service: 'bench', operation: 'echo', input: { n } } } }),
       headersTimeout: REQUEST_TIMEOUT_MS,
       bodyTimeout: REQUEST_TIMEOUT_MS,
     });

@@ -7,12 +7,10 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { buildApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import type { GqlResponse } from '../../scripts/gateway-process';
 import { createDatabaseUrl } from './db';
 
-export interface GqlResponse<T = Record<string, any>> {
-  data?: T | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
+export type { GqlResponse };
 
 export interface TestApp {
   app: App;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll } from 'vitest';
 import { createDatabaseUrl } from './db';
-import { startGatewayProcess, type GatewayProcess } from './gateway-process';
+import { startGatewayProcess, type GatewayProcess } from '../../scripts/gateway-process';
 import { startUpstream, type Upstream } from './upstream';
 
 export interface ProcessFixture {

@@ -1,10 +1,16 @@
 // The gateway as a child process (`node --import tsx src/main.ts`, not through npm, so signals
-// reach node itself): what crash and drain tests need, since only a real process can be SIGKILLed.
+// reach node itself): for crash and drain tests, which need a process to kill, and for benchmarks.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { GqlResponse } from './app';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+/** Output kept for error messages and assertions; a chatty gateway cannot fill the memory. */
+const MAX_OUTPUT_CHARS = 1024 * 1024;
+
+export interface GqlResponse<T = Record<string, any>> {
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
 /** tsx compiles src/ on the first start; on two busy cores that alone can take 10-20 s. */
 const DEFAULT_START_TIMEOUT_MS = 45_000;
 const READY = /GraphiQL at (http:\/\/\S+)/;
@@ -17,6 +23,8 @@ export interface GatewayProcessOptions {
   env?: Record<string, string | undefined>;
   /** @default 45000 */
   startTimeoutMs?: number;
+  /** Node flags before the script, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }
 
 export interface GatewayProcess {
@@ -43,14 +51,18 @@ export function startGatewayProcess(opts: GatewayProcessOptions): Promise<Gatewa
     ...opts.env,
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let stdout = '';
+  const keep = (d: Buffer) => {
+    if (output.length < MAX_OUTPUT_CHARS) output += d.toString();
+  };
   child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    output += d.toString();
+    if (stdout.length < MAX_OUTPUT_CHARS) stdout += d.toString();
+    keep(d);
   });
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', keep);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
