@@ -18,12 +18,12 @@ export const RETRYABLE: readonly JobStatus[] = ['failed', 'cancelled', 'timed_ou
 
 export async function cancelJob(db: Db, tenantId: string, id: string): Promise<ActionResult> {
   const job = await transition(db, tenantId, id, CANCELLABLE, {
-      status: 'cancelled',
-      lastError: 'cancelled',
-      lockedBy: null,
-      lockedUntil: null,
-      completedAt: sql`now()`,
-      updatedAt: sql`now()`,
+    status: 'cancelled',
+    lastError: 'cancelled',
+    lockedBy: null,
+    lockedUntil: null,
+    completedAt: sql`now()`,
+    updatedAt: sql`now()`,
   });
   return job ? { kind: 'done', job } : explain(db, tenantId, id, 'cancel');
 }
@@ -31,14 +31,14 @@ export async function cancelJob(db: Db, tenantId: string, id: string): Promise<A
 /** The deadline is cleared too: retrying is an explicit decision to send it late. */
 export async function retryJob(db: Db, tenantId: string, id: string): Promise<ActionResult> {
   const job = await transition(db, tenantId, id, RETRYABLE, {
-      status: 'pending',
-      attempts: 0,
-      runAt: sql`now()`,
-      deadline: null,
-      output: null,
-      lastError: null,
-      completedAt: null,
-      updatedAt: sql`now()`,
+    status: 'pending',
+    attempts: 0,
+    runAt: sql`now()`,
+    deadline: null,
+    output: null,
+    lastError: null,
+    completedAt: null,
+    updatedAt: sql`now()`,
   });
   return job ? { kind: 'done', job } : explain(db, tenantId, id, 'retry');
 }
