@@ -40,8 +40,9 @@ export interface ServiceDef {
 /** @default 10 000 ms: long enough for slow payment APIs, short enough to free a slot. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /**
- * 5 attempts from 1 s doubling to 60 s spread a transient outage over about a minute (with full
- * jitter, 0.5 + 1 + 2 + 4 s on average) without hammering the upstream while it recovers.
+ * 5 attempts with waits drawn below 1, 2, 4 and 8 s (full jitter: 7.5 s in all on average, 15 s at
+ * most) ride out a brief outage without hammering the upstream while it recovers. The 60 s cap
+ * matters once an operation asks for more attempts.
  */
 export const DEFAULT_RETRY: Readonly<Required<RetryPolicy>> = Object.freeze({
   maxAttempts: 5,
