@@ -27,6 +27,7 @@ services:
       - { name: reset, path: /reset, retry: { initialDelayMs: 10 } }
       - { name: slow, path: /slow, timeoutMs: 300, retry: { initialDelayMs: 10 } }
       - { name: down, path: /down, retry: { maxAttempts: 2, initialDelayMs: 10 } }
+      - { name: later, path: /later, retry: { maxAttempts: 2, backoff: fixed, initialDelayMs: 1500 } }
       - name: typed
         path: /typed
         output: { type: object, required: [id], properties: { id: { type: string } } }
@@ -59,16 +60,16 @@ describe('retries', () => {
   });
 
   it('shows a job waiting for its retry as PENDING with a future runAt, attempts and lastError', async () => {
-    upstream.script('/down', { status: 503, body: 'maintenance' });
-    const id = await t.call('up', 'down', {}, { maxAttempts: 2 });
-    await expect.poll(() => arrivals('/down').length).toBeGreaterThanOrEqual(1);
-    const waiting = await t.waitForStatus(id, ['PENDING', 'FAILED']);
-    if (waiting.status === 'PENDING') {
-      expect(waiting).toMatchObject({ attempts: 1 });
-      expect(waiting.lastError).toMatch(/HTTP 503/);
-    }
+    upstream.script('/later', { status: 503, body: 'maintenance' });
+    const id = await t.call('up', 'later', {});
+    const waiting = await t.waitForJob(id, (job) => job.attempts === 1 && job.status !== 'RUNNING');
+    const firstCall = arrivals('/later')[0]!;
+    expect(waiting).toMatchObject({ status: 'PENDING', attempts: 1, lastError: 'HTTP 503: maintenance' });
+    // Fixed backoff of 1.5 s from the failed attempt.
+    expect(new Date(waiting.runAt).getTime() - firstCall).toBeGreaterThanOrEqual(1_400);
     const failed = await t.waitForStatus(id, ['FAILED']);
-    expect(failed).toMatchObject({ status: 'FAILED', attempts: 2, lastError: 'HTTP 503: maintenance' });
+    expect(failed).toMatchObject({ attempts: 2, lastError: 'HTTP 503: maintenance' });
+    expect(arrivals('/later')[1]! - firstCall).toBeGreaterThanOrEqual(1_400);
   });
 
   it('400 → FAILED after 1 attempt', async () => {
