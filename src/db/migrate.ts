@@ -1,5 +1,7 @@
 // Applies the drizzle-kit migrations in `drizzle/` on either driver. On a shared server an
 // advisory lock lets several instances start at once without racing through the same migration.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -8,7 +10,16 @@ import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import postgres from 'postgres';
 import type { Database } from './client';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const MIGRATIONS_FOLDER = findMigrationsFolder(dirname(fileURLToPath(import.meta.url)));
+
+/** The nearest `drizzle/` above this module: src/db/ when run from source, dist/ when bundled. */
+function findMigrationsFolder(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'drizzle');
+    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
+    if (dirname(dir) === dir) throw new Error(`no drizzle/ migrations folder above ${from}`);
+  }
+}
 
 /** Any 64-bit number unlikely to clash with an application's own advisory locks. */
 const MIGRATION_LOCK_ID = 7_340_211_993;
