@@ -39,6 +39,11 @@ export interface AppOptions {
 
 /** Enough connections for the API and the claim/complete traffic of a full worker pool. */
 const POOL_CONNECTIONS = 20;
+/**
+ * At shutdown, how long ended SSE responses get to flush their `complete` before the remaining
+ * connections are cut; a local write takes milliseconds, a slow client gets no more than this.
+ */
+const CONNECTION_CLOSE_GRACE_MS = 1_000;
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.log ?? createLogger(config.logLevel);
@@ -77,8 +82,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   const yoga = createCallgateYoga(() => ({ tenantId: DEFAULT_TENANT_ID, db: database.db, registry, bus, breakers }), log);
+  let draining = false;
   const server: Server = createServer((req, res) => {
-    if (!handleHealth(req, res, database)) void yoga(req, res);
+    if (!handleHealth(req, res, { database, draining: () => draining })) void yoga(req, res);
   });
   const ws = attachWebSocket(server, yoga);
 
@@ -100,14 +106,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       return { port: actual, url };
     },
     async stop() {
+      draining = true;
       await sweeper.stop();
       await pool.stop(config.drainGraceMs);
+      // Subscribers saw the drain's last changes; ending the bus completes their subscriptions.
+      await bus.stop();
       await ws.close();
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), CONNECTION_CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
       });
-      await bus.stop();
       breakers.shutdown();
       await Promise.all(Object.values(clients).map((c) => c.close()));
       await database.close();

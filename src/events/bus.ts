@@ -20,7 +20,10 @@ export type JobListener = (event: JobEvent | null) => void;
 
 export interface EventBus {
   start(): Promise<void>;
+  /** Stops listening and ends every watcher (see `closed`). */
   stop(): Promise<void>;
+  /** Resolves when the bus stops: at shutdown, open subscriptions end cleanly instead of being cut. */
+  readonly closed: Promise<void>;
   watchJob(id: string, listener: JobListener): () => void;
   onEvent(listener: JobListener): () => void;
 }
@@ -30,6 +33,8 @@ export function createEventBus({ database, log }: { database: Database; log: Log
   const everyEvent = new Set<JobListener>();
   let unlisten: (() => Promise<void>) | undefined;
   let listens = 0;
+  let close!: () => void;
+  const closed = new Promise<void>((resolve) => (close = resolve));
 
   const deliver = (event: JobEvent) => {
     for (const l of everyEvent) l(event);
@@ -59,7 +64,9 @@ export function createEventBus({ database, log }: { database: Database; log: Log
         },
       );
     },
+    closed,
     async stop() {
+      close();
       await unlisten?.();
       unlisten = undefined;
     },

@@ -1,4 +1,5 @@
-// followJob: a job's current state at once, then each change, ending after a final status.
+// followJob: a job's current state at once, then each change, ending after a final status (or when
+// the instance shuts down, so SSE and WebSocket subscribers get a clean `complete`).
 // Events only say "this job changed"; the job is re-read by id (NOTIFY payloads stay small), and
 // changes that arrive during a read collapse into one more read.
 import { GraphQLError } from 'graphql';
@@ -17,6 +18,7 @@ export function followJob(db: Db, bus: EventBus, tenantId: string, id: string): 
       wake?.();
     });
     let stopped = false;
+    void bus.closed.then(() => stop());
     void stop.then(() => {
       stopped = true;
       unwatch();

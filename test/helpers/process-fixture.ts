@@ -12,11 +12,15 @@ import { startUpstream, type Upstream } from './upstream';
 
 export interface ProcessFixture {
   readonly sql: postgres.Sql;
+  /** The fixture's database, for processes the test spawns itself. */
+  readonly databaseUrl: string;
   readonly upstream: Upstream;
   /** Writes services.yaml into the fixture's directory; returns its path. */
   writeServices(yaml: string): Promise<string>;
   /** A gateway child process on the fixture's database. */
   start(instanceId: string, servicesFile: string, env?: Record<string, string>): Promise<GatewayProcess>;
+  /** Runs after the file's tests, before the database is dropped (e.g. to kill what a test spawned). */
+  onCleanup(fn: () => void): void;
 }
 
 /** Call inside a describe: the hooks belong to it. `applicationName` tags the test's own connection. */
@@ -26,6 +30,7 @@ export function useProcessFixture(prefix: string, applicationName = 'callgate-te
   let sql: postgres.Sql | undefined;
   let upstream: Upstream | undefined;
   const gateways: GatewayProcess[] = [];
+  const cleanups: (() => void)[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), `callgate-${prefix}-`));
@@ -34,6 +39,7 @@ export function useProcessFixture(prefix: string, applicationName = 'callgate-te
     upstream = await startUpstream();
   });
   afterAll(async () => {
+    for (const fn of cleanups) fn();
     for (const g of gateways) g.kill('SIGKILL');
     await Promise.all(gateways.map((g) => g.exited));
     await sql?.end({ timeout: 5 });
@@ -48,6 +54,12 @@ export function useProcessFixture(prefix: string, applicationName = 'callgate-te
     },
     get upstream() {
       return upstream!;
+    },
+    get databaseUrl() {
+      return database!.url!;
+    },
+    onCleanup(fn) {
+      cleanups.push(fn);
     },
     async writeServices(yaml) {
       const file = join(dir!, 'services.yaml');

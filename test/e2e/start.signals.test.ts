@@ -1,0 +1,154 @@
+// `npm start` stopped the way users stop it: a terminal's Ctrl-C or a process manager signals the
+// whole process group (npm relays the signal too, so node gets it twice), or only npm's pid is
+// signalled. Either way one drain runs: /readyz turns 503, in-flight calls finish or go back to
+// PENDING, open SSE subscriptions end with `complete`, and no process of the group is left.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { hasPgServer, pgSkipReason } from '../helpers/db';
+import { useProcessFixture } from '../helpers/process-fixture';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Quick calls end inside the grace; slow ones cannot. */
+const QUICK_MS = 1_000;
+const SLOW_MS = 30_000;
+const GRACE_MS = 3_000;
+/** The grace plus closing everything, with slack for two busy cores. */
+const EXIT_BOUND_MS = GRACE_MS + 10_000;
+
+const CALL = `mutation Call($input: CallServiceInput!) {
+  callService(input: $input) { __typename ... on CallServiceSuccess { job { id } } ... on Error { message } } }`;
+
+interface JobRow {
+  id: string;
+  operation: string;
+  status: string;
+  locked_by: string | null;
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!hasPgServer())(`npm start on a signal${hasPgServer() ? '' : ` (skipped: ${pgSkipReason()})`}`, () => {
+  const f = useProcessFixture('signals');
+  let servicesFile: string;
+
+  beforeEach(async () => {
+    servicesFile = await f.writeServices(`
+services:
+  - name: shop
+    kind: http
+    baseUrl: ${f.upstream.url}
+    operations:
+      - name: quick
+        path: /quick
+        timeoutMs: 60000
+      - name: slow
+        path: /slow
+        timeoutMs: 60000
+`);
+    f.upstream.script('/quick', { status: 200, body: { ok: true }, delayMs: QUICK_MS });
+    f.upstream.script('/slow', { status: 200, body: { ok: true }, delayMs: SLOW_MS });
+    await f.sql`truncate jobs cascade`;
+  });
+
+  /** `npm start` as a terminal runs it: its own process group, with two slow and two quick calls in flight. */
+  async function startWithJobsInFlight() {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: f.databaseUrl,
+      CALLGATE_SERVICES_FILE: servicesFile,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      WORKER_CONCURRENCY: '4',
+      CALLGATE_DRAIN_GRACE_MS: String(GRACE_MS),
+    };
+    const child = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    f.onCleanup(() => {
+      if (groupAlive(child.pid!)) process.kill(-child.pid!, 'SIGKILL');
+    });
+    await expect.poll(() => output, { timeout: 60_000, interval: 100 }).toMatch(/GraphiQL at (http:\/\/\S+)/);
+    const url = /GraphiQL at (http:\/\/\S+)/.exec(output)![1]!;
+    const ids: string[] = [];
+    for (const operation of ['slow', 'slow', 'quick', 'quick']) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: CALL, variables: { input: { service: 'shop', operation, input: {} } } }),
+      });
+      const body = (await res.json()) as { data: { callService: { job: { id: string } } } };
+      ids.push(body.data.callService.job.id);
+    }
+    await expect
+      .poll(async () => (await f.sql`select count(*)::int as n from jobs where status = 'running'`)[0]!.n, { timeout: 20_000, interval: 50 })
+      .toBe(4);
+    return { child, url, ids, exited, output: () => output };
+  }
+
+  const readJobs = () => f.sql<JobRow[]>`select id, operation, status, locked_by from jobs`;
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s to the process group drains once and exits 0', async (signal) => {
+    const gateway = await startWithJobsInFlight();
+    const readyz = gateway.url.replace('/graphql', '/readyz');
+    expect((await fetch(readyz)).status).toBe(200);
+    // A subscriber following a slow job over SSE: at shutdown its stream must end with `complete`.
+    const sse = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: `subscription { jobUpdated(id: "${gateway.ids[0]}") { status } }` }),
+    });
+    let streamed = '';
+    const stream = (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of sse.body!) streamed += decoder.decode(chunk as Uint8Array, { stream: true });
+      } catch (err) {
+        throw new Error(`SSE stream cut after: ${JSON.stringify(streamed)} (${(err as Error).message})\n${gateway.output()}`);
+      }
+      return streamed;
+    })();
+
+    process.kill(-gateway.child.pid!, signal);
+    const signalledAt = Date.now();
+    // The drain holds the slow calls for the grace period; /readyz must already refuse traffic.
+    await expect.poll(async () => (await fetch(readyz)).status, { timeout: GRACE_MS, interval: 50 }).toBe(503);
+
+    expect(await gateway.exited, gateway.output()).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(EXIT_BOUND_MS);
+    await expect.poll(() => groupAlive(gateway.child.pid!), { timeout: 5_000 }).toBe(false);
+    expect(gateway.output()).toContain('"msg":"callgate stopped"');
+    expect(gateway.output().match(/"msg":"stopping"/g)).toHaveLength(1);
+    expect(gateway.output()).not.toContain('second stop signal');
+
+    const jobs = await readJobs();
+    expect(jobs).toHaveLength(4);
+    for (const job of jobs) {
+      expect(job.status, job.operation).toBe(job.operation === 'quick' ? 'succeeded' : 'pending');
+      expect(job.locked_by).toBeNull();
+    }
+    const events = await stream;
+    expect(events).toContain('"status":"RUNNING"');
+    expect(events).toMatch(/event: complete\s*\n/);
+  }, 120_000);
+
+  it('SIGTERM to the npm process alone leaves no process of the group behind', async () => {
+    const gateway = await startWithJobsInFlight();
+    process.kill(gateway.child.pid!, 'SIGTERM');
+    expect(await gateway.exited, gateway.output()).toBe(0);
+    await expect.poll(() => groupAlive(gateway.child.pid!), { timeout: EXIT_BOUND_MS }).toBe(false);
+    expect(gateway.output()).toContain('"msg":"callgate stopped"');
+    for (const job of await readJobs()) expect(job.status, job.operation).not.toBe('running');
+  }, 120_000);
+});
