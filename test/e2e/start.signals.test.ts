@@ -112,8 +112,9 @@ services:
     let streamed = '';
     const stream = (async () => {
       const decoder = new TextDecoder();
+      const reader = sse.body!.getReader();
       try {
-        for await (const chunk of sse.body!) streamed += decoder.decode(chunk as Uint8Array, { stream: true });
+        for (let r = await reader.read(); !r.done; r = await reader.read()) streamed += decoder.decode(r.value, { stream: true });
       } catch (err) {
         throw new Error(`SSE stream cut after: ${JSON.stringify(streamed)} (${(err as Error).message})\n${gateway.output()}`);
       }
