@@ -1,6 +1,8 @@
 // Jobs and their attempts. The partial index `jobs_claim_idx` serves the claim query, which only
 // ever looks at pending jobs in (priority, run_at) order; `jobs_lease_idx` and `jobs_deadline_idx`
-// serve the sweeper's two scans (expired leases, overdue pending jobs).
+// serve the sweeper's two scans (expired leases, overdue pending jobs). The ops indexes
+// (`jobs_live_idx`, `jobs_finished_idx`, `job_attempts_finished_idx`) keep the stats queries on
+// the rows of their window or of the unfinished jobs, never the millions of finished ones.
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
@@ -13,8 +15,18 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { attemptOutcome, jobStatus } from './enums';
+import { attemptOutcome, FINAL_JOB_STATUS, JOB_STATUS, jobStatus } from './enums';
 import { tenants } from './tenants';
+
+const statusIn = (statuses: readonly string[]) => sql.raw(`status in (${statuses.map((s) => `'${s}'`).join(', ')})`);
+
+/**
+ * `status in (<every final status>)`, the predicate of `jobs_finished_idx`: a query repeats it
+ * verbatim so that the planner can prove the partial index applies.
+ */
+export const IS_FINAL = statusIn([...FINAL_JOB_STATUS]);
+/** `status in (<every unfinished status>)`, the predicate of `jobs_live_idx`. */
+export const IS_LIVE = statusIn(JOB_STATUS.filter((s) => !FINAL_JOB_STATUS.has(s)));
 
 export const jobs = pgTable(
   'jobs',
@@ -51,6 +63,10 @@ export const jobs = pgTable(
     index('jobs_lease_idx').on(t.lockedUntil).where(sql`status = 'running'`),
     index('jobs_deadline_idx').on(t.deadline).where(sql`status = 'pending' and deadline is not null`),
     index('jobs_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+    // Queue health and the oldest due job per operation: the few unfinished rows, by tenant.
+    index('jobs_live_idx').on(t.tenantId, t.status, t.service, t.operation, t.runAt).where(IS_LIVE),
+    // Jobs finished in a stats window, and retention's scan for finished jobs older than a cutoff.
+    index('jobs_finished_idx').on(t.completedAt).where(IS_FINAL),
   ],
 );
 
@@ -73,7 +89,11 @@ export const jobAttempts = pgTable(
     responseBody: text('response_body'),
     error: text('error'),
   },
-  (t) => [index('job_attempts_job_idx').on(t.jobId, t.attempt)],
+  (t) => [
+    index('job_attempts_job_idx').on(t.jobId, t.attempt),
+    // Attempts in a stats window (jobStats durations, failingServices).
+    index('job_attempts_finished_idx').on(t.finishedAt),
+  ],
 );
 
 export type JobRow = typeof jobs.$inferSelect;
