@@ -5,6 +5,24 @@ import { z } from 'zod';
 const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
 const optionalString = z.preprocess(unsetIfEmpty, z.string().optional());
 
+/** The units an operator thinks in for how long to keep things: "7d", "12h", "90m", "30s". */
+const DURATION_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** Shorter than a minute, a job would be gone before a client polling for its result could read it. */
+const MIN_RETENTION_MS = 60_000;
+/** Ten years: beyond that the number is a typo, and keeping everything is better said by a large value. */
+const MAX_RETENTION_MS = 3_650 * DURATION_UNIT_MS.d;
+
+const retention = (fallback: string) =>
+  z.preprocess(unsetIfEmpty, z.string().default(fallback)).transform((value, ctx) => {
+    const match = /^(\d+)\s*([smhd])$/.exec(value.trim());
+    const ms = match ? Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS] : NaN;
+    if (!(ms >= MIN_RETENTION_MS && ms <= MAX_RETENTION_MS)) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration from 1m to 3650d like "7d", "12h" or "90m", got "${value}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 const EnvSchema = z.object({
   DATABASE_URL: z.preprocess(
     unsetIfEmpty,
@@ -26,6 +44,9 @@ const EnvSchema = z.object({
   CALLGATE_SWEEP_INTERVAL_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(10).max(3_600_000).default(5_000)),
   CALLGATE_DRAIN_GRACE_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(3_600_000).default(10_000)),
   CALLGATE_MAX_RESPONSE_BYTES: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(1_073_741_824).default(1_048_576)),
+  CALLGATE_RETENTION: retention('7d'),
+  CALLGATE_RETENTION_FAILED: retention('30d'),
+  CALLGATE_RETENTION_INTERVAL_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(10).max(86_400_000).default(60_000)),
   CALLGATE_MOCK_SEED: z.preprocess(unsetIfEmpty, z.coerce.number().int().optional()),
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
@@ -58,6 +79,12 @@ export interface Config {
   readonly drainGraceMs: number;
   /** Larger upstream response bodies end the attempt as invalid_response. @default 1 MiB */
   readonly maxResponseBytes: number;
+  /** Finished jobs (except FAILED) and their attempts are deleted this long after they finished. @default 7 days */
+  readonly retentionMs: number;
+  /** The same for FAILED jobs, kept longer as dead letters to inspect and retry. @default 30 days */
+  readonly failedRetentionMs: number;
+  /** How often this instance deletes expired jobs. @default 60000 */
+  readonly retentionIntervalMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Reads a secret that a service's auth config names; secrets are never copied into Config. */
   readonly secret: (name: string) => string | undefined;
@@ -86,6 +113,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sweepIntervalMs: e.CALLGATE_SWEEP_INTERVAL_MS,
     drainGraceMs: e.CALLGATE_DRAIN_GRACE_MS,
     maxResponseBytes: e.CALLGATE_MAX_RESPONSE_BYTES,
+    retentionMs: e.CALLGATE_RETENTION,
+    failedRetentionMs: e.CALLGATE_RETENTION_FAILED,
+    retentionIntervalMs: e.CALLGATE_RETENTION_INTERVAL_MS,
     mockSeed: e.CALLGATE_MOCK_SEED,
     logLevel: e.LOG_LEVEL,
     secret: (name: string) => env[name],

@@ -19,3 +19,4 @@ export {
   type InstanceBeat,
   type InstanceStatus,
 } from './instances';
+export { pruneFinishedJobs, type Retention } from './prune';

@@ -14,6 +14,9 @@ describe('loadConfig', () => {
       sweepIntervalMs: 5_000,
       drainGraceMs: 10_000,
       maxResponseBytes: 1_048_576,
+      retentionMs: 7 * 86_400_000,
+      failedRetentionMs: 30 * 86_400_000,
+      retentionIntervalMs: 60_000,
       mockSeed: undefined,
       logLevel: 'info',
     });
@@ -31,6 +34,24 @@ describe('loadConfig', () => {
     const bad = () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', WORKER_CONCURRENCY: '-1' });
     expect(bad).toThrow(ConfigError);
     for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'WORKER_CONCURRENCY']) expect(bad).toThrow(name);
+  });
+
+  it('reads retention as a duration with a unit', () => {
+    expect(loadConfig({ CALLGATE_RETENTION: '12h', CALLGATE_RETENTION_FAILED: '90d' })).toMatchObject({
+      retentionMs: 12 * 3_600_000,
+      failedRetentionMs: 90 * 86_400_000,
+    });
+    expect(loadConfig({ CALLGATE_RETENTION: '90m' }).retentionMs).toBe(90 * 60_000);
+  });
+
+  it('names the retention variable that is not a duration it accepts', () => {
+    for (const bad of ['7', 'seven days', '7w', '-1d', '0d', '30s', '4000d']) {
+      for (const name of ['CALLGATE_RETENTION', 'CALLGATE_RETENTION_FAILED']) {
+        const load = () => loadConfig({ [name]: bad });
+        expect(load).toThrow(ConfigError);
+        expect(load).toThrow(`${name}: must be a duration from 1m to 3650d like "7d", "12h" or "90m", got "${bad}"`);
+      }
+    }
   });
 
   it('reads secrets by name without copying them into the config', () => {
