@@ -19,8 +19,8 @@ const config: CodegenConfig = {
         useTypeImports: true,
         // Enums as unions of string literals: what arrives over the wire, nothing emitted at runtime.
         enumType: 'string-literal',
-        // Scalars as they arrive in JSON: JSON is any value, DateTime an ISO 8601 string.
-        scalars: { JSON: 'unknown', DateTime: 'string' },
+        // Scalars as they arrive in JSON: JSON is any value, DateTime an ISO 8601 string, Duration like "1h".
+        scalars: { JSON: 'unknown', DateTime: 'string', Duration: 'string' },
         strictScalars: true,
       },
     },

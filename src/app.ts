@@ -3,6 +3,7 @@
 // health routes on one HTTP server. stop() drains the workers before it closes anything they need.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createHttpClient } from './clients/http';
 import { createMockClient } from './clients/mock';
 import type { UpstreamClient } from './clients/types';
@@ -12,11 +13,13 @@ import { migrate } from './db/migrate';
 import { DEFAULT_TENANT_ID, type ServiceKind } from './db/schema';
 import { createEventBus } from './events/bus';
 import { createLogger, type Logger } from './logger';
+import { HEARTBEAT_INTERVAL_MS } from './queue';
 import { loadRegistry, loadServicesFile, syncFileServices, type Registry } from './registry';
 import { handleHealth } from './server/health';
 import { attachWebSocket } from './server/ws';
 import { createCallgateYoga, GRAPHQL_PATH } from './server/yoga';
 import { createBreakers } from './worker/breakers';
+import { createHeartbeat } from './worker/heartbeat';
 import { createWorkerPool, type WorkerPool } from './worker/pool';
 import { createSweeper } from './worker/sweeper';
 
@@ -75,6 +78,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     workerId: config.instanceId,
   });
   const sweeper = createSweeper({ db: database.db, log, intervalMs: config.sweepIntervalMs });
+  const heartbeat = createHeartbeat({
+    db: database.db,
+    log,
+    instanceId: pool.workerId,
+    host: hostname(),
+    pid: process.pid,
+    concurrency: config.workerConcurrency,
+    inFlight: () => pool.inFlight(),
+    intervalMs: HEARTBEAT_INTERVAL_MS,
+  });
   bus.onEvent((event) => {
     if (!event || event.status === 'pending') pool.nudge();
     // A job cancelled on any instance: the instance running it aborts the call.
@@ -100,6 +113,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       });
       pool.start();
       sweeper.start();
+      await heartbeat.start();
       const actual = (server.address() as AddressInfo).port;
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${actual}${GRAPHQL_PATH}`;
       log.info({ url, database: database.kind }, 'callgate listening');
@@ -109,6 +123,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       draining = true;
       await sweeper.stop();
       await pool.stop(config.drainGraceMs);
+      // After the drain, so the row shows the in-flight calls until they end.
+      await heartbeat.stop();
       // Subscribers saw the drain's last changes; ending the bus completes their subscriptions.
       await bus.stop();
       await ws.close();

@@ -11,6 +11,8 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
     JSON: { Input: unknown; Output: unknown };
     DateTime: { Input: Date; Output: Date };
+    /** Milliseconds inside, "90m" / "1h" / "7d" on the wire (see duration.ts). */
+    Duration: { Input: number; Output: number };
   };
 }>({ defaultFieldNullability: false });
 

@@ -6,6 +6,8 @@ import './call-service';
 import './service';
 import './job-actions';
 import './attempt-log';
+import './stats';
+import './queue-health';
 
 export type { GraphQLContext } from './context';
 

@@ -9,7 +9,7 @@ const ServiceKindEnum = upperCaseEnum('ServiceKind', SERVICE_KIND);
 const HttpMethodEnum = upperCaseEnum('HttpMethod', HTTP_METHODS);
 const BreakerStateEnum = upperCaseEnum('BreakerState', BREAKER_STATE);
 
-const BreakerStatus = builder.objectRef<BreakerSnapshot>('BreakerStatus').implement({
+export const BreakerStatus = builder.objectRef<BreakerSnapshot>('BreakerStatus').implement({
   description: "An operation's circuit breaker; counts cover its rolling window (the last 10 s).",
   fields: (t) => ({
     state: t.expose('state', { type: BreakerStateEnum }),
