@@ -1,5 +1,5 @@
 // followJob: a job's current state at once, then each change, ending after a final status (or when
-// the instance shuts down, so SSE and WebSocket subscribers get a clean `complete`).
+// the instance shuts down: one last read, then a clean `complete` for SSE and WebSocket subscribers).
 // Events only say "this job changed"; the job is re-read by id (NOTIFY payloads stay small), and
 // changes that arrive during a read collapse into one more read.
 import { GraphQLError } from 'graphql';
@@ -12,13 +12,19 @@ import type { EventBus } from './bus';
 export function followJob(db: Db, bus: EventBus, tenantId: string, id: string): Repeater<JobRow> {
   return new Repeater<JobRow>(async (push, stop) => {
     let changed = true;
+    let closing = false;
+    let stopped = false;
     let wake: (() => void) | undefined;
-    const unwatch = bus.watchJob(id, () => {
+    const reread = () => {
       changed = true;
       wake?.();
+    };
+    const unwatch = bus.watchJob(id, reread);
+    // The drain's last changes may not have come back as events yet: read once more, then end.
+    void bus.closed.then(() => {
+      closing = true;
+      reread();
     });
-    let stopped = false;
-    void bus.closed.then(() => stop());
     void stop.then(() => {
       stopped = true;
       unwatch();
@@ -37,11 +43,12 @@ export function followJob(db: Db, bus: EventBus, tenantId: string, id: string): 
         last = version;
         await push(job);
       }
-      if (FINAL_JOB_STATUS.has(job.status)) {
+      if (FINAL_JOB_STATUS.has(job.status) || (closing && !changed)) {
         stop();
         return;
       }
-      if (!changed) await new Promise<void>((resolve) => (wake = resolve));
+      // Checked after every await: a stop or change that came meanwhile must not be waited for.
+      if (!changed && !stopped) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
     }
   });
