@@ -1,6 +1,7 @@
 // buildApp(config) → { start(port), stop() }: opens and migrates the database, loads the service
-// registry, and wires the event bus, breakers, worker pool, sweeper, Yoga, graphql-ws and the
-// health routes on one HTTP server. stop() drains the workers before it closes anything they need.
+// registry, and wires the event bus, breakers, worker pool, sweeper, retention, metrics, Yoga,
+// graphql-ws and the health routes on one HTTP server. stop() drains the workers before it closes
+// anything they need.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -13,14 +14,18 @@ import { migrate } from './db/migrate';
 import { DEFAULT_TENANT_ID, type ServiceKind } from './db/schema';
 import { createEventBus } from './events/bus';
 import { createLogger, type Logger } from './logger';
+import { createMetrics } from './metrics';
 import { HEARTBEAT_INTERVAL_MS } from './queue';
 import { loadRegistry, loadServicesFile, syncFileServices, type Registry } from './registry';
+import { useGraphQLMetrics } from './server/graphql-metrics';
 import { handleHealth } from './server/health';
+import { createMetricsHandler } from './server/metrics';
 import { attachWebSocket } from './server/ws';
 import { createCallgateYoga, GRAPHQL_PATH } from './server/yoga';
 import { createBreakers } from './worker/breakers';
 import { createHeartbeat } from './worker/heartbeat';
 import { createWorkerPool, type WorkerPool } from './worker/pool';
+import { createRetention } from './worker/retention';
 import { createSweeper } from './worker/sweeper';
 
 export interface App {
@@ -66,11 +71,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   };
   const bus = createEventBus({ database, log: log.child({ component: 'events' }) });
   const breakers = createBreakers({ log });
+  const metrics = createMetrics();
   const pool = createWorkerPool({
     db: database.db,
     registry,
     clients,
     breakers,
+    metrics,
     log,
     random: options.random,
     concurrency: config.workerConcurrency,
@@ -88,16 +95,28 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     inFlight: () => pool.inFlight(),
     intervalMs: HEARTBEAT_INTERVAL_MS,
   });
+  const retention = createRetention({
+    db: database.db,
+    log,
+    intervalMs: config.retentionIntervalMs,
+    retentionMs: config.retentionMs,
+    failedRetentionMs: config.failedRetentionMs,
+  });
   bus.onEvent((event) => {
     if (!event || event.status === 'pending') pool.nudge();
     // A job cancelled on any instance: the instance running it aborts the call.
     else if (event.status === 'cancelled') pool.abort(event.id);
   });
 
-  const yoga = createCallgateYoga(() => ({ tenantId: DEFAULT_TENANT_ID, db: database.db, registry, bus, breakers }), log);
+  const yoga = createCallgateYoga(
+    () => ({ tenantId: DEFAULT_TENANT_ID, db: database.db, registry, bus, breakers, metrics }),
+    log,
+    [useGraphQLMetrics(metrics.registry)],
+  );
+  const serveMetrics = createMetricsHandler({ metrics, db: database.db, registry, breakers, log });
   let draining = false;
   const server: Server = createServer((req, res) => {
-    if (!handleHealth(req, res, { database, draining: () => draining })) void yoga(req, res);
+    if (!handleHealth(req, res, { database, draining: () => draining }) && !serveMetrics(req, res)) void yoga(req, res);
   });
   const ws = attachWebSocket(server, yoga);
 
@@ -114,6 +133,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       pool.start();
       sweeper.start();
       await heartbeat.start();
+      retention.start();
       const actual = (server.address() as AddressInfo).port;
       const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${actual}${GRAPHQL_PATH}`;
       log.info({ url, database: database.kind }, 'callgate listening');
@@ -122,6 +142,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     async stop() {
       draining = true;
       await sweeper.stop();
+      await retention.stop();
       await pool.stop(config.drainGraceMs);
       // After the drain, so the row shows the in-flight calls until they end.
       await heartbeat.stop();

@@ -1,9 +1,72 @@
 // loadConfig(env): the only reader of process.env. A pure zod parse into a frozen Config, so a
 // bad variable stops the start with its name instead of surfacing later as a strange failure.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
 const optionalString = z.preprocess(unsetIfEmpty, z.string().optional());
+
+/**
+ * Plain decimal digits only: Number() would also take "0x1126", "1e3" or " 12 ", so a typo or a
+ * hex value would start the gateway on a port nobody asked for.
+ */
+const decimalInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+$/, 'must be a plain decimal integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const intVar = (min: number, max: number, fallback: number) =>
+  z.preprocess(unsetIfEmpty, decimalInt(min, max).default(fallback));
+
+/**
+ * Checked here as postgres.js will read it, so a mistake names DATABASE_URL instead of surfacing
+ * as "Invalid URL" or "URI malformed" from deep in the driver. Messages never quote the value:
+ * it usually holds a password.
+ */
+const databaseUrl = z.string().superRefine((value, ctx) => {
+  const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+  if (!/^postgres(ql)?:\/\//.test(value)) return fail('must be a postgres:// or postgresql:// URL');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail('is not a valid URL (expected postgres://user:password@host:5432/database; percent-encode special characters)');
+  }
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    decodeURIComponent(url.pathname);
+  } catch {
+    fail('has a malformed percent-encoding in its user name, password or database name');
+  }
+});
+
+/** A host name, an IP address or a CIDR block (`10.1.0.0/16`, `fd00::/8`). */
+const OUTBOUND_HOST = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/i;
+const outboundAllow = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const entries = value.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e !== '');
+      for (const entry of entries) {
+        if (!isHostOrCidr(entry)) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is neither a host name, an IP address nor a CIDR block` });
+        }
+      }
+      return Object.freeze(entries);
+    }),
+);
+
+function isHostOrCidr(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (prefix === undefined) return family !== 0 || OUTBOUND_HOST.test(entry);
+  if (extra !== undefined || family === 0 || !/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 /** The units an operator thinks in for how long to keep things: "7d", "12h", "90m", "30s". */
 const DURATION_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -24,30 +87,22 @@ const retention = (fallback: string) =>
   });
 
 const EnvSchema = z.object({
-  DATABASE_URL: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-      .optional(),
-  ),
+  DATABASE_URL: z.preprocess(unsetIfEmpty, databaseUrl.optional()),
   CALLGATE_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().default('./.callgate')),
-  PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(4000)),
+  PORT: intVar(0, 65535, 4000),
   HOST: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
   CALLGATE_SERVICES_FILE: z.preprocess(unsetIfEmpty, z.string().default('./services.yaml')),
-  WORKER_CONCURRENCY: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(10_000).default(32)),
-  WORKER_POLL_INTERVAL_MS: z.preprocess(
-    unsetIfEmpty,
-    z.coerce.number().int().min(10).max(3_600_000).default(1_000),
-  ),
+  WORKER_CONCURRENCY: intVar(0, 10_000, 32),
+  WORKER_POLL_INTERVAL_MS: intVar(10, 3_600_000, 1_000),
   CALLGATE_INSTANCE_ID: optionalString,
-  CALLGATE_SWEEP_INTERVAL_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(10).max(3_600_000).default(5_000)),
-  CALLGATE_DRAIN_GRACE_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(3_600_000).default(10_000)),
-  CALLGATE_MAX_RESPONSE_BYTES: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(1_073_741_824).default(1_048_576)),
+  CALLGATE_SWEEP_INTERVAL_MS: intVar(10, 3_600_000, 5_000),
+  CALLGATE_DRAIN_GRACE_MS: intVar(0, 3_600_000, 10_000),
+  CALLGATE_MAX_RESPONSE_BYTES: intVar(1, 1_073_741_824, 1_048_576),
   CALLGATE_RETENTION: retention('7d'),
   CALLGATE_RETENTION_FAILED: retention('30d'),
-  CALLGATE_RETENTION_INTERVAL_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(10).max(86_400_000).default(60_000)),
-  CALLGATE_MOCK_SEED: z.preprocess(unsetIfEmpty, z.coerce.number().int().optional()),
+  CALLGATE_RETENTION_INTERVAL_MS: intVar(10, 86_400_000, 60_000),
+  CALLGATE_MOCK_SEED: z.preprocess(unsetIfEmpty, decimalInt(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).optional()),
+  CALLGATE_OUTBOUND_ALLOW: outboundAllow,
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -85,6 +140,11 @@ export interface Config {
   readonly failedRetentionMs: number;
   /** How often this instance deletes expired jobs. @default 60000 */
   readonly retentionIntervalMs: number;
+  /**
+   * Hosts, IP addresses and CIDR blocks that services registered through the API may reach even
+   * though the SSRF guard refuses them otherwise (an internal API on 10.0.0.0/8). @default none
+   */
+  readonly outboundAllow: readonly string[];
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Reads a secret that a service's auth config names; secrets are never copied into Config. */
   readonly secret: (name: string) => string | undefined;
@@ -117,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     failedRetentionMs: e.CALLGATE_RETENTION_FAILED,
     retentionIntervalMs: e.CALLGATE_RETENTION_INTERVAL_MS,
     mockSeed: e.CALLGATE_MOCK_SEED,
+    outboundAllow: e.CALLGATE_OUTBOUND_ALLOW,
     logLevel: e.LOG_LEVEL,
     secret: (name: string) => env[name],
   });

@@ -20,3 +20,4 @@ export {
   type InstanceStatus,
 } from './instances';
 export { pruneFinishedJobs, type Retention } from './prune';
+export { readQueueDepth, type QueueDepth } from './depth';

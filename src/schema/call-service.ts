@@ -102,6 +102,7 @@ builder.mutationFields((t) => ({
         input: JSON.parse(JSON.stringify(input.input ?? null)) as unknown,
         tenantId: ctx.tenantId,
       });
+      if (result.kind === 'enqueued' && !result.deduplicated) ctx.metrics.jobEnqueued(input.service, input.operation);
       return result.kind === 'enqueued' ? result : { ...result, message: messageOf(result) };
     },
   }),

@@ -1,6 +1,7 @@
 // What every resolver receives: the caller's tenant and the modules it may call.
 import type { Db } from '../db/client';
 import type { EventBus } from '../events/bus';
+import type { EnqueueMetrics } from '../metrics';
 import type { Registry } from '../registry';
 import type { Breakers } from '../worker/breakers';
 
@@ -10,4 +11,5 @@ export interface GraphQLContext {
   registry: Registry;
   bus: EventBus;
   breakers: Breakers;
+  metrics: EnqueueMetrics;
 }

@@ -1,6 +1,6 @@
 // The Yoga instance at /graphql: GraphiQL with a ready example, SSE subscriptions, masked
 // unexpected errors. WebSocket subscriptions reuse it through ws.ts.
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../schema';
 import { buildSchema } from '../schema';
 import type { Logger } from '../logger';
@@ -32,6 +32,8 @@ export type ServerContext = Record<string, unknown>;
 export function createCallgateYoga(
   context: () => GraphQLContext,
   log: Logger,
+  /** Added after ours, e.g. the metrics plugin. */
+  plugins: Plugin[] = [],
 ): YogaServerInstance<ServerContext, GraphQLContext> {
   const yogaLog = log.child({ component: 'graphql' });
   return createYoga<ServerContext, GraphQLContext>({
@@ -40,6 +42,7 @@ export function createCallgateYoga(
     context,
     graphiql: { defaultQuery: EXAMPLE, subscriptionsProtocol: 'WS', title: 'callgate' },
     landingPage: false,
+    plugins,
     logging: {
       debug: (...args) => yogaLog.debug(args.map(String).join(' ')),
       info: (...args) => yogaLog.info(args.map(String).join(' ')),

@@ -4,8 +4,9 @@
 // Never throws: every failure lands in the job's lastError or, failing that, in the log.
 import type { CallRequest, CallResult, UpstreamClient } from '../clients/types';
 import type { Db } from '../db/client';
-import type { JobRow, ServiceKind } from '../db/schema';
+import { FINAL_JOB_STATUS, type JobRow, type ServiceKind } from '../db/schema';
 import type { Logger } from '../logger';
+import type { JobMetrics } from '../metrics';
 import { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended } from '../queue';
 import type { Registry } from '../registry';
 import type { Breakers } from './breakers';
@@ -20,6 +21,7 @@ export interface RunJobDeps {
   registry: Registry;
   clients: Record<ServiceKind, UpstreamClient>;
   breakers: Breakers;
+  metrics: JobMetrics;
   workerId: string;
   log: Logger;
   /** Jitter source. @default Math.random */
@@ -28,7 +30,7 @@ export interface RunJobDeps {
 
 /** Resolves to the milliseconds until the job is due again when it was put back, else undefined. */
 export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal): Promise<number | undefined> {
-  const { db, registry, workerId } = deps;
+  const { db, registry, workerId, metrics } = deps;
   const log = deps.log.child({ jobId: job.id, service: job.service, operation: job.operation, attempt: job.attempts });
   const ids = { jobId: job.id, workerId };
   try {
@@ -37,7 +39,7 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
     if (!service || !operation) {
       // Removed from the registry after the job was accepted: nothing was sent, so no attempt row.
       const error = `${job.service}.${job.operation} is no longer registered`;
-      await failJob(db, { ...ids, error });
+      if (await failJob(db, { ...ids, error })) metrics.jobFinished(job.service, job.operation, 'failed');
       log.warn({ error }, 'job failed');
       return undefined;
     }
@@ -52,10 +54,12 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
       signal,
     };
     const ran = await deps.breakers.run(service, operation, async () =>
-      abortedAs(await callSafely(deps.clients[service.kind], request), signal),
+      abortedAs(await metrics.trackCall(service.name, () => callSafely(deps.clients[service.kind], request)), signal),
     );
+    /** The attempt's row, counted in the metrics as it is made: the call happened whether or not the row lands. */
     const attemptOf = (r: Pick<CallResult, 'outcome' | 'httpStatus' | 'request' | 'responseBody' | 'error'>): AttemptRecord => {
       const finishedAt = new Date();
+      metrics.attemptEnded(job.service, job.operation, r.outcome, finishedAt.getTime() - startedAt.getTime());
       return {
         attempt: job.attempts,
         startedAt,
@@ -97,7 +101,10 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
       saved = await failJob(db, { ...ids, error, attempt });
     }
     if (!saved) log.warn('job was no longer ours to finish (lease lost or job cancelled)');
-    else log.info({ status: saved.status, outcome: result.outcome, durationMs: attempt.durationMs }, 'attempt finished');
+    else {
+      if (FINAL_JOB_STATUS.has(saved.status)) metrics.jobFinished(job.service, job.operation, saved.status);
+      log.info({ status: saved.status, outcome: result.outcome, durationMs: attempt.durationMs }, 'attempt finished');
+    }
     return dueInMs;
   } catch (err) {
     // The database failed us; the job stays RUNNING until its lease expires and is run again.

@@ -54,6 +54,40 @@ describe('loadConfig', () => {
     }
   });
 
+  it('accepts plain decimal integers only', () => {
+    for (const [name, value] of [['PORT', '0x1126'], ['PORT', '1e3'], ['PORT', ' 80'], ['PORT', '80.0'], ['WORKER_CONCURRENCY', '0b11'], ['CALLGATE_MOCK_SEED', '0o7']]) {
+      const load = () => loadConfig({ [name as string]: value });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(`${name}: must be a plain decimal integer`);
+    }
+    expect(loadConfig({ PORT: '4390', CALLGATE_MOCK_SEED: '-7' })).toMatchObject({ port: 4390, mockSeed: -7 });
+  });
+
+  it('names DATABASE_URL when postgres.js could not read it, without quoting the password', () => {
+    for (const url of ['postgres://u:hunter2@db:99999/x', 'postgres://u:hunter2@[::1/x', 'postgres://u:hunt%zz@db/x', 'http://u:hunter2@db/x']) {
+      const load = () => loadConfig({ DATABASE_URL: url });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(/^invalid environment: DATABASE_URL: /);
+      expect(load).not.toThrow(/hunt/);
+    }
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u:p%40ss@127.0.0.1:5432/callgate' }).databaseUrl).toBe(
+      'postgresql://u:p%40ss@127.0.0.1:5432/callgate',
+    );
+  });
+
+  it('reads CALLGATE_OUTBOUND_ALLOW as host names, addresses and CIDR blocks', () => {
+    expect(loadConfig({}).outboundAllow).toEqual([]);
+    expect(loadConfig({ CALLGATE_OUTBOUND_ALLOW: ' Internal.Example , 10.1.0.0/16,fd00::/8, 192.168.1.5 ' }).outboundAllow).toEqual([
+      'internal.example',
+      '10.1.0.0/16',
+      'fd00::/8',
+      '192.168.1.5',
+    ]);
+    for (const bad of ['10.0.0.0/33', 'http://x', 'a b', '10.0.0.0/8/1', 'host/8']) {
+      expect(() => loadConfig({ CALLGATE_OUTBOUND_ALLOW: bad })).toThrow('CALLGATE_OUTBOUND_ALLOW: ');
+    }
+  });
+
   it('reads secrets by name without copying them into the config', () => {
     const config = loadConfig({ PAY_TOKEN: 'sk_123' });
     expect(config.secret('PAY_TOKEN')).toBe('sk_123');

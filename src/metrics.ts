@@ -1,0 +1,87 @@
+// The gateway's Prometheus instruments for what happens to jobs (enqueued, attempted, finished,
+// calls in flight), on one registry per app so two apps in one process never share a counter.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AttemptOutcome, JobStatus } from './db/schema';
+
+/** What the worker reports; the pool passes it to every run. */
+export interface JobMetrics {
+  /** Times one upstream call and counts it as in flight while it runs. */
+  trackCall<T>(service: string, call: () => Promise<T>): Promise<T>;
+  attemptEnded(service: string, operation: string, outcome: AttemptOutcome, durationMs: number): void;
+  /** The job reached a final status. */
+  jobFinished(service: string, operation: string, status: JobStatus): void;
+}
+
+/** What callService reports. */
+export interface EnqueueMetrics {
+  /** A new job was stored (a deduplicated call is not counted: it stored nothing). */
+  jobEnqueued(service: string, operation: string): void;
+}
+
+export interface Metrics extends JobMetrics, EnqueueMetrics {
+  /** Every instrument of this app, including the scrape-time gauges that server/metrics.ts adds. */
+  readonly registry: Registry;
+}
+
+/**
+ * Upstream calls range from a few milliseconds (an internal API) to the 10 s default timeout and
+ * beyond (operations may set a longer one), so the buckets span 5 ms to 60 s.
+ */
+const ATTEMPT_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  // Process CPU, memory, event loop lag and GC: the first things to read when the gateway is slow.
+  collectDefaultMetrics({ register: registry });
+
+  const enqueued = new Counter({
+    name: 'callgate_jobs_enqueued_total',
+    help: 'Jobs stored by callService, by service and operation.',
+    labelNames: ['service', 'operation'] as const,
+    registers,
+  });
+  const finished = new Counter({
+    name: 'callgate_jobs_finished_total',
+    help: 'Jobs that reached a final status in a worker of this instance.',
+    labelNames: ['service', 'operation', 'status'] as const,
+    registers,
+  });
+  const attempts = new Counter({
+    name: 'callgate_attempts_total',
+    help: 'Attempts logged by the workers of this instance, by outcome.',
+    labelNames: ['service', 'operation', 'outcome'] as const,
+    registers,
+  });
+  const attemptDuration = new Histogram({
+    name: 'callgate_attempt_duration_seconds',
+    help: 'Duration of attempts that called the upstream (breaker_open refusals are not calls).',
+    labelNames: ['service', 'operation'] as const,
+    buckets: ATTEMPT_BUCKETS_SECONDS,
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: 'callgate_calls_in_flight',
+    help: 'Upstream calls running now on this instance.',
+    labelNames: ['service'] as const,
+    registers,
+  });
+
+  return {
+    registry,
+    jobEnqueued: (service, operation) => enqueued.inc({ service, operation }),
+    jobFinished: (service, operation, status) => finished.inc({ service, operation, status }),
+    attemptEnded(service, operation, outcome, durationMs) {
+      attempts.inc({ service, operation, outcome });
+      if (outcome !== 'breaker_open') attemptDuration.observe({ service, operation }, durationMs / 1000);
+    },
+    async trackCall(service, call) {
+      inFlight.inc({ service });
+      try {
+        return await call();
+      } finally {
+        inFlight.dec({ service });
+      }
+    },
+  };
+}
