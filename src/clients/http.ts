@@ -1,7 +1,13 @@
 // Calls services of kind `http`: one undici request per attempt, bounded in time and response
 // size, with every upstream failure returned as a CallResult so that each attempt gets logged.
+import type { LookupFunction } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
-import { authHeaders, type SecretLookup } from './auth';
+import { AuthError, createAuthResolver, type AuthHeaders, type SecretLookup } from './auth';
+import { buildTarget, unsendableHeader } from './build-request';
+import { createTokenSource } from './oauth2';
+import { readCapped } from './read-capped';
+import { secretScrubber } from './scrub';
+import { createGuardedAgent, OutboundRefusedError } from './ssrf';
 import type { CallRequest, CallResult, RequestSummary, UpstreamClient } from './types';
 
 /** @default 1 MiB: far above any JSON answer we expect, low enough that 32 busy slots stay cheap. */
@@ -11,82 +17,97 @@ export const RESPONSE_BODY_LOG_CHARS = 2_048;
 /** An error message quotes this much of a failed response: an API's error text, still one line. */
 export const ERROR_BODY_CHARS = 200;
 const REDACTED = '[redacted]';
-const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 /** undici's own timers; they share the attempt's budget, so they mean the same thing. */
 const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
 ]);
-const PLACEHOLDER = /\{([^{}]+)\}/g;
 
 export interface HttpClientOptions {
   /** Resolves an environment variable name (from a service's auth config) to its value. */
   secret: SecretLookup;
   /** Larger responses are cut off and the attempt fails. @default 1 MiB */
   maxResponseBytes?: number;
-  /** For tests (e.g. MockAgent). The caller owns it: `close()` leaves it open. @default own Agent */
+  /** CALLGATE_OUTBOUND_ALLOW: what services registered through the API may reach anyway. @default none */
+  outboundAllow?: readonly string[];
+  /** Resolver behind the SSRF guard; tests pass a stub. @default dns.lookup */
+  lookup?: LookupFunction;
+  /** Clock for OAuth2 token expiry. @default Date.now */
+  now?: () => number;
+  /**
+   * For tests (e.g. MockAgent), used for every service, the SSRF guard's included. The caller owns
+   * it: `close()` leaves it open. @default own Agents
+   */
   dispatcher?: Dispatcher;
 }
 
-interface Target {
-  url: string;
-  body?: string;
-}
-
 export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
-  const ownAgent = opts.dispatcher ? undefined : new Agent();
-  const dispatcher: Dispatcher = opts.dispatcher ?? (ownAgent as Agent);
+  const trusted = opts.dispatcher ?? new Agent();
+  const guarded = opts.dispatcher ?? createGuardedAgent({ allow: opts.outboundAllow ?? [], lookup: opts.lookup });
+  // The file's services are the operator's and may call anything; the API's are a tenant's.
+  const dispatcherFor = (req: CallRequest): Dispatcher => (req.service.source === 'api' ? guarded : trusted);
+  const authHeaders = createAuthResolver({ secret: opts.secret, tokens: createTokenSource({ now: opts.now }) });
   const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
   async function call(req: CallRequest): Promise<CallResult> {
     const method = req.operation.method;
+    const dispatcher = dispatcherFor(req);
     const headers: Record<string, string> = {
       accept: 'application/json',
       'idempotency-key': req.idempotencyKey,
       'user-agent': 'callgate',
     };
-    const summaryOf = (url: string, redact: string[] = []): RequestSummary => ({
-      method,
-      url,
-      headers: redactHeaders(headers, redact),
-    });
-    // A request that cannot be built is the job's or the registry's fault, and sending it again
-    // cannot help: `http_error` without an httpStatus marks it non-retryable, and nothing is sent.
     const target = buildTarget(req);
-    if ('error' in target) return { outcome: 'http_error', error: target.error, request: summaryOf(target.url) };
+    if ('error' in target) return unsendable(target.error, { method, url: target.url, headers: redactHeaders(headers, []) });
     if (target.body !== undefined) headers['content-type'] = 'application/json';
-    let redact: string[];
-    try {
-      const auth = authHeaders(req.service.auth, opts.secret, req.service.name);
-      Object.assign(headers, auth.headers);
-      redact = auth.redact;
-    } catch (err) {
-      return { outcome: 'http_error', error: (err as Error).message, request: summaryOf(target.url) };
-    }
-    const summary = summaryOf(target.url, redact);
+    let summary: RequestSummary = { method, url: target.url, headers: redactHeaders(headers, []) };
+    const secrets: string[] = [];
+    let scrub = secretScrubber(secrets);
 
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), req.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
-    try {
-      const res = await request(target.url, {
+    /** Auth resolved (a token may be fetched), checked, and its secrets added to the scrub list. */
+    const authorise = async (pending: Promise<AuthHeaders>): Promise<AuthHeaders> => {
+      const auth = await abortable(pending, signal);
+      secrets.push(...auth.secrets);
+      scrub = secretScrubber(secrets);
+      summary = { ...summary, headers: redactHeaders({ ...headers, ...auth.headers }, auth.redact) };
+      return auth;
+    };
+    // No redirect handling is installed: a 3xx is an answer, and an SSRF-guarded call cannot be
+    // bounced to an address the guard would refuse.
+    const send = (auth: AuthHeaders) =>
+      request(target.url, {
         dispatcher,
         method,
-        headers,
+        headers: { ...headers, ...auth.headers },
         body: target.body,
         signal,
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
       });
+    try {
+      let auth = await authorise(authHeaders(req.service, dispatcher));
+      const badHeader = unsendableHeader({ ...headers, ...auth.headers });
+      if (badHeader !== undefined) return unsendable(badHeader, summary);
+      let res = await send(auth);
+      if (res.statusCode === 401 && auth.renew) {
+        // One fresh token and one more try: the cached token may have been revoked early.
+        await res.body.dump();
+        auth = await authorise(auth.renew());
+        res = await send(auth);
+      }
       const read = await readCapped(res.body, maxBytes);
-      const responseBody = read.text.slice(0, RESPONSE_BODY_LOG_CHARS) || undefined;
+      const text = scrub(read.text);
+      const responseBody = text.slice(0, RESPONSE_BODY_LOG_CHARS) || undefined;
       const base = { httpStatus: res.statusCode, responseBody, request: summary };
       if (read.exceeded) {
         return { ...base, outcome: 'invalid_response', error: `response body exceeds ${maxBytes} bytes` };
       }
       if (res.statusCode < 200 || res.statusCode > 299) {
-        const quote = read.text.slice(0, ERROR_BODY_CHARS);
+        const quote = text.slice(0, ERROR_BODY_CHARS);
         return {
           ...base,
           outcome: 'http_error',
@@ -94,13 +115,16 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
           retryAfterMs: parseRetryAfter(firstValue(res.headers['retry-after'])),
         };
       }
-      return { ...base, ...parseOutput(read.text, firstValue(res.headers['content-type'])) };
+      return { ...base, ...parseOutput(text, firstValue(res.headers['content-type'])) };
     } catch (err) {
       if (req.signal?.aborted) return { outcome: 'network_error', error: 'aborted', request: summary };
       if (timeout.signal.aborted || TIMEOUT_CODES.has(errorCode(err) ?? '')) {
         return { outcome: 'timeout', error: `timed out after ${req.timeoutMs} ms`, request: summary };
       }
-      return { outcome: 'network_error', error: describeError(err), request: summary };
+      const refused = findRefusal(err);
+      if (refused) return unsendable(refused.message, summary);
+      if (err instanceof AuthError && !err.retryable) return unsendable(scrub(err.message), summary);
+      return { outcome: 'network_error', error: scrub(describeError(err)), request: summary };
     } finally {
       clearTimeout(timer);
     }
@@ -109,60 +133,36 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
   return {
     call,
     close: async () => {
-      await ownAgent?.close();
+      if (!opts.dispatcher) await Promise.all([trusted.close(), guarded.close()]);
     },
   };
 }
 
-/** Base URL (its path prefix kept) + the operation's path with `{name}` filled from the input. */
-function buildTarget(req: CallRequest): Target | { error: string; url: string } {
-  const { service, operation } = req;
-  const input = isPlainObject(req.input) ? req.input : undefined;
-  const base = (service.baseUrl ?? '').replace(/\/+$/, '');
-  const rawPath = operation.path.startsWith('/') ? operation.path : `/${operation.path}`;
-  if (!service.baseUrl) return { error: `service ${service.name} has no baseUrl`, url: rawPath };
-  const used = new Set<string>();
-  let missing: string | undefined;
-  const path = rawPath.replace(PLACEHOLDER, (whole, name: string) => {
-    const value = input?.[name];
-    if (typeof value !== 'string' && typeof value !== 'number') {
-      missing ??= name;
-      return whole;
-    }
-    used.add(name);
-    return encodeURIComponent(String(value));
-  });
-  if (missing !== undefined) {
-    return { error: `path parameter "${missing}" is missing from the input`, url: base + rawPath };
-  }
-  const rest = input ? Object.fromEntries(Object.entries(input).filter(([key]) => !used.has(key))) : req.input;
-  const url = new URL(base + path);
-  if (BODY_METHODS.has(operation.method)) return { url: url.toString(), body: JSON.stringify(rest ?? null) };
-  if (isPlainObject(rest)) {
-    for (const [key, value] of Object.entries(rest)) {
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-        url.searchParams.append(key, String(value));
-      }
-    }
-  }
-  return { url: url.toString() };
+/**
+ * A request that cannot be built or may not be sent is the job's or the registry's fault, and
+ * sending it again cannot help: `http_error` without an httpStatus is not retryable, and the
+ * breaker does not count it against the upstream (nothing reached it).
+ */
+function unsendable(error: string, request: RequestSummary): CallResult {
+  return { outcome: 'http_error', error, request };
 }
 
-/** Reads at most `max` bytes; past that the body is destroyed, so no answer is held whole. */
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    if (size + buf.length > max) {
-      chunks.push(buf.subarray(0, max - size));
-      body.destroy();
-      return { text: Buffer.concat(chunks).toString('utf8'), exceeded: true };
-    }
-    size += buf.length;
-    chunks.push(buf);
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), exceeded: false };
+/** Settles with `pending`, or rejects as soon as the attempt is aborted (timeout, cancel, drain). */
+function abortable<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** The SSRF guard's refusal, wherever undici wrapped it (cause, or one of several addresses tried). */
+function findRefusal(err: unknown): OutboundRefusedError | undefined {
+  if (err instanceof OutboundRefusedError) return err;
+  if (err instanceof AggregateError) return err.errors.map(findRefusal).find((found) => found !== undefined);
+  if (err instanceof Error && err.cause !== undefined) return findRefusal(err.cause);
+  return undefined;
 }
 
 /** JSON when declared (a broken JSON body is an invalid response) or when undeclared and parsable. */
@@ -195,10 +195,6 @@ function redactHeaders(headers: Record<string, string>, redact: string[]): Recor
 
 function firstValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function errorCode(err: unknown): string | undefined {

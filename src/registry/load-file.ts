@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MOCK_OUTCOMES, SERVICE_KIND, type MockOutcome } from '../db/schema';
-import { DEFAULT_TIMEOUT_MS, HTTP_METHODS, type ServiceDef } from './types';
+import { hasDotSegment, isPlaceholderName, pathPlaceholders } from './path-template';
+import { DEFAULT_TIMEOUT_MS, HTTP_METHODS, type JsonSchema, type ServiceDef } from './types';
 import { compileSchema } from './validate-input';
 
 export class RegistryFileError extends Error {
@@ -15,6 +16,22 @@ const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must start with 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 const positiveMs = z.number().int().positive().max(24 * 3_600_000);
 const jsonSchema = z.record(z.string(), z.unknown());
+
+/**
+ * An http(s) URL that is only a location: credentials would be stored and shown with the service
+ * (secrets belong in `auth`, named by environment variable), and a query or fragment would be
+ * mangled when a path is appended.
+ */
+const locationUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).superRefine((value, ctx) => {
+  const url = new URL(value);
+  if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry a user name or password (use auth)' });
+  if (value.includes('?')) ctx.addIssue({ code: 'custom', message: 'must not have a query string' });
+  if (value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not have a fragment' });
+  if (hasDotSegment(url.pathname)) ctx.addIssue({ code: 'custom', message: 'must not have "." or ".." segments' });
+});
+
+/** Accepted by the schema once so the message can say why, instead of "unrecognized key". */
+const notSupportedYet = z.never({ error: 'is not supported yet: remove it (the gateway would silently ignore it)' }).optional();
 
 const retry = z.strictObject({
   maxAttempts: z.number().int().min(1).max(100).optional(),
@@ -33,6 +50,14 @@ const auth = z.union([
   z.strictObject({ bearerTokenEnv: envName }),
   z.strictObject({ apiKeyHeader: z.strictObject({ name: z.string().regex(/^[A-Za-z0-9-]+$/), valueEnv: envName }) }),
   z.strictObject({ basic: z.strictObject({ usernameEnv: envName, passwordEnv: envName }) }),
+  z.strictObject({
+    oauth2ClientCredentials: z.strictObject({
+      tokenUrl: locationUrl,
+      clientIdEnv: envName,
+      clientSecretEnv: envName,
+      scope: z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'must be space-separated scope tokens').optional(),
+    }),
+  }),
 ]);
 
 const latencyRange = z
@@ -87,7 +112,12 @@ const mock = z
 const operation = z.strictObject({
   name,
   method: z.enum(HTTP_METHODS).default('POST'),
-  path: z.string().startsWith('/', 'must start with "/"').default('/'),
+  path: z
+    .string()
+    .startsWith('/', 'must start with "/"')
+    .regex(/^[^\s\\#\x00-\x1f\x7f]*$/, 'must not contain whitespace, control characters, "\\" or "#"')
+    .refine((p) => !hasDotSegment(p), 'must not have "." or ".." segments')
+    .default('/'),
   input: jsonSchema.optional(),
   output: jsonSchema.optional(),
   timeoutMs: positiveMs.optional(),
@@ -100,13 +130,13 @@ const service = z
   .strictObject({
     name,
     kind: z.enum(SERVICE_KIND),
-    baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    baseUrl: locationUrl.optional(),
     auth: auth.optional(),
     timeoutMs: positiveMs.default(DEFAULT_TIMEOUT_MS),
     retry: retry.optional(),
     breaker: breaker.optional(),
-    concurrency: z.number().int().min(1).optional(),
-    rateLimitPerSecond: z.number().int().min(1).optional(),
+    concurrency: notSupportedYet,
+    rateLimitPerSecond: notSupportedYet,
     operations: z.array(operation).min(1, 'must list at least one operation'),
   })
   .superRefine((s, ctx) => {
@@ -115,10 +145,63 @@ const service = z
     s.operations.forEach((op, i) => {
       if (seen.has(op.name)) ctx.addIssue({ code: 'custom', path: ['operations', i, 'name'], message: 'is a duplicate' });
       seen.add(op.name);
+      for (const problem of pathProblems(op.path, op.input)) ctx.addIssue({ code: 'custom', path: ['operations', i, 'path'], message: problem });
+      if (s.kind === 'http' && QUERY_METHODS.has(op.method)) {
+        for (const problem of queryProblems(op.input)) ctx.addIssue({ code: 'custom', path: ['operations', i, 'input', ...problem.path], message: problem.message });
+      }
     });
   });
 
-const file = z.strictObject({ services: z.array(service) }).superRefine((f, ctx) => {
+/** Their input goes into the query string, which holds scalars only. */
+const QUERY_METHODS: ReadonlySet<string> = new Set(['GET', 'DELETE']);
+const SCALAR_TYPES: ReadonlySet<unknown> = new Set(['string', 'number', 'integer', 'boolean', 'null']);
+/** A path segment holds text; an object or array would have to be flattened in a way no API expects. */
+const SEGMENT_TYPES: ReadonlySet<unknown> = new Set(['string', 'number', 'integer']);
+
+/** Every `{name}` must be a well-formed name and a property of the input schema, so callService checks it. */
+function pathProblems(path: string, input: JsonSchema | undefined): string[] {
+  const properties = propertiesOf(input);
+  return pathPlaceholders(path).flatMap((name) => {
+    if (!isPlaceholderName(name)) return [`placeholder "{${name}}" is not a valid name`];
+    const property = properties?.[name];
+    if (property === undefined) return [`placeholder "{${name}}" is not a property of the operation's input schema`];
+    const types = typesOf(property);
+    if (types && !types.every((t) => SEGMENT_TYPES.has(t))) return [`placeholder "{${name}}" must be a string, number or integer property`];
+    return [];
+  });
+}
+
+/** Properties (declared or additional) that may hold an object or array, which a query string would drop. */
+function queryProblems(input: JsonSchema | undefined): Array<{ path: string[]; message: string }> {
+  const message = 'must be a string, number, integer, boolean or null (a GET or DELETE sends its input as a query string)';
+  const problems = Object.entries(propertiesOf(input) ?? {})
+    .filter(([, schema]) => !isScalarSchema(schema))
+    .map(([key]) => ({ path: ['properties', key], message }));
+  const extra = input?.additionalProperties;
+  if (typeof extra === 'object' && extra !== null && !isScalarSchema(extra)) problems.push({ path: ['additionalProperties'], message });
+  return problems;
+}
+
+function isScalarSchema(schema: unknown): boolean {
+  const types = typesOf(schema);
+  if (types) return types.every((t) => SCALAR_TYPES.has(t));
+  const s = schema as { enum?: unknown; const?: unknown } | null;
+  if (Array.isArray(s?.enum)) return s.enum.every((v) => v === null || typeof v !== 'object');
+  return s !== null && typeof s === 'object' && 'const' in s && (s.const === null || typeof s.const !== 'object');
+}
+
+function typesOf(schema: unknown): unknown[] | undefined {
+  const type = (schema as { type?: unknown } | null)?.type;
+  if (type === undefined) return undefined;
+  return Array.isArray(type) ? type : [type];
+}
+
+function propertiesOf(schema: JsonSchema | undefined): Record<string, unknown> | undefined {
+  const properties = schema?.properties;
+  return typeof properties === 'object' && properties !== null ? (properties as Record<string, unknown>) : undefined;
+}
+
+const file = z.strictObject({ services: z.array(service).min(1, 'lists no service (an empty file would remove every service)') }).superRefine((f, ctx) => {
   const seen = new Set<string>();
   f.services.forEach((s, i) => {
     if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: 'is a duplicate' });
@@ -143,12 +226,15 @@ export function parseServices(text: string, source = 'services.yaml'): ServiceDe
   } catch (err) {
     throw new RegistryFileError(`${source}: not valid YAML: ${(err as Error).message}`);
   }
-  const parsed = file.safeParse(raw ?? { services: [] });
+  if (raw === null || raw === undefined) {
+    throw new RegistryFileError(`${source}: is empty; list the services under "services:" (an empty file would remove every service)`);
+  }
+  const parsed = file.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${where(raw, i.path)}: ${i.message}`);
     throw new RegistryFileError(`${source}: ${problems.join('; ')}`);
   }
-  const defs: ServiceDef[] = parsed.data.services;
+  const defs: ServiceDef[] = parsed.data.services.map((s) => ({ ...s, source: 'file' }));
   for (const s of defs) {
     for (const op of s.operations) {
       for (const field of ['input', 'output'] as const) {

@@ -1,8 +1,20 @@
 // The registry's view of a service and its operations, as the file and the API declare them
 // (defaults applied). Workers, clients and the schema all read these shapes.
-import type { AuthConfig, BreakerConfig, MockConfig, MockScenario, RetryPolicy, ServiceKind } from '../db/schema';
+import type {
+  AuthConfig,
+  BreakerConfig,
+  MockConfig,
+  MockScenario,
+  OAuth2ClientCredentials,
+  RetryPolicy,
+  SERVICE_SOURCE,
+  ServiceKind,
+} from '../db/schema';
 
-export type { AuthConfig, BreakerConfig, MockConfig, MockScenario, RetryPolicy, ServiceKind };
+export type { AuthConfig, BreakerConfig, MockConfig, MockScenario, OAuth2ClientCredentials, RetryPolicy, ServiceKind };
+
+/** `file`: the operator's services.yaml, trusted; `api`: registered at run time, behind the SSRF guard. */
+export type ServiceSource = (typeof SERVICE_SOURCE)[number];
 
 export const HTTP_METHODS = Object.freeze(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const);
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -26,6 +38,8 @@ export interface OperationDef {
 export interface ServiceDef {
   name: string;
   kind: ServiceKind;
+  /** Unset is taken as `file`: only the file's loader and the database build ServiceDefs. */
+  source?: ServiceSource | undefined;
   /** Required for kind `http`. */
   baseUrl?: string | undefined;
   auth?: AuthConfig | undefined;

@@ -34,22 +34,32 @@ function callReq(
 
 describe('request building', () => {
   it('fills the path template, keeps the base path and sends the rest as a JSON body', async () => {
-    const res = await client.call(callReq({ path: '/charges/{chargeId}/refunds', input: { chargeId: 'ch 1/2', amount: 7 } }));
+    const res = await client.call(callReq({ path: '/charges/{chargeId}/refunds', input: { chargeId: 'ch 1%2é', amount: 7 } }));
     expect(res.outcome).toBe('success');
     const [got] = upstream.requests;
     expect(got?.method).toBe('POST');
-    expect(got?.path).toBe('/v1/charges/ch%201%2F2/refunds');
+    expect(got?.path).toBe('/v1/charges/ch%201%252%C3%A9/refunds');
     expect(got?.body).toEqual({ amount: 7 });
     expect(got?.headers['content-type']).toBe('application/json');
     expect(got?.headers['user-agent']).toBe('callgate');
-    expect(res.request.url).toBe(`${upstream.url}/v1/charges/ch%201%2F2/refunds`);
+    expect(res.request.url).toBe(`${upstream.url}/v1/charges/ch%201%252%C3%A9/refunds`);
   });
 
   it('puts the scalar fields of a GET in the query string and sends no body', async () => {
-    const res = await client.call(callReq({ method: 'GET', path: '/charges/{id}', input: { id: 42, limit: 10, q: 'a b', nested: { x: 1 } } }));
+    const res = await client.call(callReq({ method: 'GET', path: '/charges/{id}', input: { id: 42, limit: 10, q: 'a b&c=d#e\r\n', none: null } }));
     expect(res.outcome).toBe('success');
-    expect(upstream.requests[0]?.path).toBe('/v1/charges/42?limit=10&q=a+b');
+    expect(upstream.requests[0]?.path).toBe('/v1/charges/42?limit=10&q=a+b%26c%3Dd%23e%0D%0A');
     expect(upstream.requests[0]?.body).toBe('');
+  });
+
+  it('refuses, without sending, a GET whose input holds an object the query string would drop', async () => {
+    const res = await client.call(callReq({ method: 'GET', path: '/charges', input: { limit: 10, nested: { x: 1 } } }));
+    expect(res).toMatchObject({
+      outcome: 'http_error',
+      error: 'query parameter "nested" must be a string, number or boolean (a GET sends its input as a query string)',
+    });
+    expect(res.httpStatus).toBeUndefined();
+    expect(upstream.requests).toHaveLength(0);
   });
 
   it('fails without sending when a path parameter is missing', async () => {

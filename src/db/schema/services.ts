@@ -15,7 +15,17 @@ import { serviceKind, serviceSource } from './enums';
 export type AuthConfig =
   | { bearerTokenEnv: string }
   | { apiKeyHeader: { name: string; valueEnv: string } }
-  | { basic: { usernameEnv: string; passwordEnv: string } };
+  | { basic: { usernameEnv: string; passwordEnv: string } }
+  | { oauth2ClientCredentials: OAuth2ClientCredentials };
+
+/** RFC 6749 §4.4: a token from `tokenUrl` for the client id and secret named by env variables. */
+export interface OAuth2ClientCredentials {
+  tokenUrl: string;
+  clientIdEnv: string;
+  clientSecretEnv: string;
+  /** Space-separated scopes, sent as `scope` when set. */
+  scope?: string | undefined;
+}
 
 export interface RetryPolicy {
   maxAttempts?: number;
