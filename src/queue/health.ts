@@ -2,7 +2,7 @@
 // scheduled, the oldest due job's wait, running jobs per instance, and the instances themselves
 // from their heartbeats. Finished jobs are history (jobStats counts them per window); counting the
 // millions of them on every refresh would not fit the 50 ms this query has.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { selectRows } from '../db/rows';
 import { IS_LIVE } from '../db/schema';
@@ -30,21 +30,22 @@ export interface QueueHealth extends LiveJobCounts {
 }
 
 /** One scan of the tenant's unfinished rows through jobs_live_idx (the query repeats its predicate). */
+export function liveJobCountsStatement(tenantId: string): SQL {
+  return sql`
+    select
+      count(*) filter (where status = 'pending')::int as "pending",
+      count(*) filter (where status = 'pending' and run_at <= now())::int as "due",
+      count(*) filter (where status = 'pending' and run_at > now())::int as "scheduled",
+      count(*) filter (where status = 'pending' and run_at > now() and attempts > 0)::int as "scheduledRetries",
+      count(*) filter (where status = 'running')::int as "running",
+      count(*) filter (where status = 'waiting_callback')::int as "waitingCallback",
+      (extract(epoch from now() - min(run_at) filter (where status = 'pending' and run_at <= now())) * 1000)::float8
+        as "oldestDueAgeMs"
+    from jobs where tenant_id = ${tenantId} and ${IS_LIVE}`;
+}
+
 export async function countLiveJobs(db: Db, tenantId: string): Promise<LiveJobCounts> {
-  const [row] = await selectRows<Record<keyof LiveJobCounts, number>>(
-    db,
-    sql`
-      select
-        count(*) filter (where status = 'pending')::int as "pending",
-        count(*) filter (where status = 'pending' and run_at <= now())::int as "due",
-        count(*) filter (where status = 'pending' and run_at > now())::int as "scheduled",
-        count(*) filter (where status = 'pending' and run_at > now() and attempts > 0)::int as "scheduledRetries",
-        count(*) filter (where status = 'running')::int as "running",
-        count(*) filter (where status = 'waiting_callback')::int as "waitingCallback",
-        (extract(epoch from now() - min(run_at) filter (where status = 'pending' and run_at <= now())) * 1000)::float8
-          as "oldestDueAgeMs"
-      from jobs where tenant_id = ${tenantId} and ${IS_LIVE}`,
-  );
+  const [row] = await selectRows<Record<keyof LiveJobCounts, number>>(db, liveJobCountsStatement(tenantId));
   return row!;
 }
 

@@ -7,7 +7,7 @@ export { getJob, isJobId, listJobs, listAttempts, listAttemptLog, type JobsPage,
 export { submitJob, type JobRequest, type SubmitResult } from './submit';
 export { jobStats, jobStatsStatement, type JobStat, type StatsScope } from './stats';
 export { failingServices, failingServicesStatement, DEFAULT_ERROR_LIMIT, type FailingOperation, type FailingScope } from './failing';
-export { queueHealth, countLiveJobs, countRunningByInstance, type LiveJobCounts, type QueueHealth } from './health';
+export { queueHealth, countLiveJobs, countRunningByInstance, liveJobCountsStatement, type LiveJobCounts, type QueueHealth } from './health';
 export {
   beatInstance,
   deleteInstance,

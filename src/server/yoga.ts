@@ -4,6 +4,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../schema';
 import { buildSchema } from '../schema';
 import type { Logger } from '../logger';
+import { useSingleConnectionSSE } from './sse';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -42,7 +43,8 @@ export function createCallgateYoga(
     context,
     graphiql: { defaultQuery: EXAMPLE, subscriptionsProtocol: 'WS', title: 'callgate' },
     landingPage: false,
-    plugins,
+    // graphql-sse's single connection mode on this same path; Yoga itself serves its distinct connections mode.
+    plugins: [useSingleConnectionSSE(GRAPHQL_PATH), ...plugins],
     logging: {
       debug: (...args) => yogaLog.debug(args.map(String).join(' ')),
       info: (...args) => yogaLog.info(args.map(String).join(' ')),
