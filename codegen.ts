@@ -1,5 +1,6 @@
 // GraphQL Code Generator config: turns schema.graphql and client/operations/*.graphql into typed
-// documents in client/generated/ (committed; test/unit/codegen.in-sync.test.ts keeps them current).
+// documents in client/generated/, plus Apollo Client's possibleTypes map (committed;
+// test/unit/codegen.in-sync.test.ts keeps them current).
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {
@@ -23,6 +24,14 @@ const config: CodegenConfig = {
         scalars: { JSON: 'unknown', DateTime: 'string', Duration: 'string' },
         strictScalars: true,
       },
+    },
+    // Apollo Client's InMemoryCache must be told which types implement Error and make up the
+    // result unions (`new InMemoryCache({ possibleTypes })`), else `... on Error { message }`
+    // matches nothing and the field is missing. Exported from client/index.ts as `possibleTypes`.
+    'client/generated/possible-types.ts': {
+      plugins: ['fragment-matcher'],
+      // Sorted, so a schema change shows as a small diff and the in-sync check is stable.
+      config: { deterministic: true },
     },
   },
 };

@@ -1,5 +1,5 @@
 // createCallgateClient: a small typed client for frontends over the generated documents, so a UI can
-// start jobs and follow them with no GraphQL client library: fetch for calls, graphql-ws for updates.
+// start jobs and follow them with no GraphQL client library; and possibleTypes for Apollo Client users.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
@@ -12,11 +12,22 @@ import {
   type JobQuery,
   type JobUpdatedSubscription,
 } from './generated/graphql';
+import possibleTypesResult from './generated/possible-types';
+
+/**
+ * For Apollo Client: `new InMemoryCache({ possibleTypes })`. Without it the cache cannot tell that
+ * UnknownOperationError implements Error, and `... on Error { message }` reads nothing.
+ */
+export const possibleTypes = possibleTypesResult.possibleTypes;
 
 export interface CallgateClientOptions {
   /** The GraphQL endpoint, http(s)://host/graphql; subscriptions use the same URL as ws(s)://. */
   url: string;
-  /** A WebSocket constructor where there is no global one (in Node: the `ws` package). @default globalThis.WebSocket */
+  /**
+   * A WebSocket constructor for runtimes without a global one; browsers, Node 22+, Deno and Bun need
+   * none (elsewhere: the `ws` package).
+   * @default globalThis.WebSocket
+   */
   webSocketImpl?: unknown;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;

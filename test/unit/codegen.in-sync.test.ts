@@ -1,7 +1,7 @@
-// client/generated/ is committed: this fails when it no longer matches schema.graphql and
-// client/operations/ (fix: `npm run codegen`), using codegen's own dry run, `--check`.
+// client/generated/ (typed documents and Apollo's possibleTypes) is committed: this fails when it no
+// longer matches schema.graphql and client/operations/ (fix: `npm run codegen`), using codegen's `--check`.
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,20 +35,35 @@ describe('client/generated', () => {
 
   // Guards the guard: a codegen upgrade that made --check a silent no-op would turn the test above green forever.
   it('is reported stale when an operation changes', { timeout: CODEGEN_TIMEOUT_MS }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'callgate-codegen-'));
-    try {
-      for (const path of ['codegen.ts', 'schema.graphql', 'client/operations', 'client/generated']) {
-        await cp(join(ROOT, path), join(dir, path), { recursive: true });
-      }
-      await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    const { exitCode, output } = await checkCodegenAfter(async (dir) => {
       const operation = join(dir, 'client/operations/job-updated.graphql');
       await writeFile(operation, (await readFile(operation, 'utf8')).replace(/\bcompletedAt\b/, 'completedAt\n    updatedAt'));
+    });
+    expect(exitCode).toBe(1);
+    expect(output).toContain('client/generated/graphql.ts');
+  });
 
-      const { exitCode, output } = await checkCodegen(dir);
-      expect(exitCode).toBe(1);
-      expect(output).toContain('client/generated/graphql.ts');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  // Apollo Client's possibleTypes map: a new error type must reach it, or Apollo drops its `message`.
+  it('is reported stale when a type joins the Error interface', { timeout: CODEGEN_TIMEOUT_MS }, async () => {
+    const { exitCode, output } = await checkCodegenAfter(async (dir) => {
+      await appendFile(join(dir, 'schema.graphql'), '\ntype TeapotError implements Error {\n  message: String!\n}\n');
+    });
+    expect(exitCode).toBe(1);
+    expect(output).toContain('client/generated/possible-types.ts');
   });
 });
+
+/** `--check` on a copy of the codegen inputs and outputs after `edit` changed the copy. */
+async function checkCodegenAfter(edit: (dir: string) => Promise<void>): Promise<CheckResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'callgate-codegen-'));
+  try {
+    for (const path of ['codegen.ts', 'schema.graphql', 'client/operations', 'client/generated']) {
+      await cp(join(ROOT, path), join(dir, path), { recursive: true });
+    }
+    await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    await edit(dir);
+    return await checkCodegen(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
