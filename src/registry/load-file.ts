@@ -234,7 +234,7 @@ export function parseServices(text: string, source = 'services.yaml'): ServiceDe
     const problems = parsed.error.issues.map((i) => `${where(raw, i.path)}: ${i.message}`);
     throw new RegistryFileError(`${source}: ${problems.join('; ')}`);
   }
-  const defs: ServiceDef[] = parsed.data.services.map((s) => ({ ...s, source: 'file' }));
+  const defs: ServiceDef[] = parsed.data.services;
   for (const s of defs) {
     for (const op of s.operations) {
       for (const field of ['input', 'output'] as const) {

@@ -38,7 +38,7 @@ export interface OperationDef {
 export interface ServiceDef {
   name: string;
   kind: ServiceKind;
-  /** Unset is taken as `file`: only the file's loader and the database build ServiceDefs. */
+  /** Unset means `file` (the file's loader leaves it unset); the API's services must say `api`. */
   source?: ServiceSource | undefined;
   /** Required for kind `http`. */
   baseUrl?: string | undefined;

@@ -61,7 +61,7 @@ describe('a services file the gateway refuses', () => {
            input: { type: object, properties: { chargeId: { type: string }, version: { type: integer }, expand: { type: boolean }, mode: { enum: [a, b] }, tag: { type: [string, "null"] } } } }`,
       ),
     );
-    expect(svc).toMatchObject({ source: 'file', auth: { oauth2ClientCredentials: { clientIdEnv: 'PAY_ID', scope: 'charges:read charges:write' } } });
+    expect(svc).toMatchObject({ auth: { oauth2ClientCredentials: { clientIdEnv: 'PAY_ID', scope: 'charges:read charges:write' } } });
     expect(svc?.operations[0]?.path).toBe('/charges/{chargeId}/v{version}.json');
   });
 
