@@ -91,9 +91,9 @@ describe('a guarded client refuses', () => {
     expect(dialled).toEqual([]);
   });
 
-  it('does not follow a redirect to loopback', async () => {
+  it('does not follow a redirect, not even to a host it would allow', async () => {
     const redirector = await startRecordingServer((_req, res) => {
-      res.writeHead(302, { location: `${sentinel.url}/internal` });
+      res.writeHead(302, { location: `http://allowed.test:${sentinel.port}/internal` });
       res.end();
     });
     try {
