@@ -64,6 +64,8 @@ function toServiceDef(r: ServiceRow, ops: OperationRow[]): ServiceDef {
   return {
     name: r.name,
     kind: r.kind,
+    // The http client guards the connections of API-registered services against SSRF by this.
+    source: r.source,
     baseUrl: r.baseUrl ?? undefined,
     auth: r.auth ?? undefined,
     timeoutMs: r.timeoutMs,

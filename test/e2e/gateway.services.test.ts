@@ -29,7 +29,7 @@ services:
     auth: { bearerTokenEnv: PAYMENTS_TOKEN }
     operations:
       - { name: createCharge, method: POST, path: /charges }
-      - { name: getCharge, method: GET, path: "/charges/{chargeId}", timeoutMs: 1500 }
+      - { name: getCharge, method: GET, path: "/charges/{chargeId}", timeoutMs: 1500, input: { type: object, properties: { chargeId: { type: string } } } }
 `,
     env: { PAYMENTS_TOKEN: 'sk_live_secret' },
   });
@@ -66,7 +66,14 @@ describe('services query', () => {
       timeoutMs: 5_000,
       operations: [
         { name: 'createCharge', method: 'POST', path: '/charges', timeoutMs: 5_000, inputSchema: null, breaker: closed },
-        { name: 'getCharge', method: 'GET', path: '/charges/{chargeId}', timeoutMs: 1_500, inputSchema: null, breaker: closed },
+        {
+          name: 'getCharge',
+          method: 'GET',
+          path: '/charges/{chargeId}',
+          timeoutMs: 1_500,
+          inputSchema: { type: 'object', properties: { chargeId: { type: 'string' } } },
+          breaker: closed,
+        },
       ],
     });
   });

@@ -15,12 +15,13 @@ services:
     timeoutMs: 2000
     operations:
       - { name: charge, method: POST, path: /charges, input: { type: object }, timeoutMs: 500 }
-      - { name: get, method: GET, path: '/charges/{id}' }
+      - { name: get, method: GET, path: '/charges/{id}', input: { type: object, properties: { id: { type: string } } } }
   - name: mock
     kind: mock
     operations: [{ name: echo, mock: { latencyMs: [1, 2] } }]`);
     await syncFileServices(t.database.db, defs);
-    expect(await loadActiveServices(t.database.db)).toEqual(defs.toSorted((a, b) => a.name.localeCompare(b.name)));
+    const stored = defs.map((d) => ({ ...d, source: 'file' }));
+    expect(await loadActiveServices(t.database.db)).toEqual(stored.toSorted((a, b) => a.name.localeCompare(b.name)));
   });
 
   it('removes services that left the file and replaces changed operations', async () => {
