@@ -1,32 +1,13 @@
-// The Yoga instance at /graphql: GraphiQL with a ready example, SSE subscriptions, masked
-// unexpected errors. WebSocket subscriptions reuse it through ws.ts.
+// The Yoga instance at /graphql: GraphiQL (offline, with example tabs: graphiql.ts), SSE
+// subscriptions, masked unexpected errors. WebSocket subscriptions reuse it through ws.ts.
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../schema';
 import { buildSchema } from '../schema';
 import type { Logger } from '../logger';
+import { createGraphiQLRenderer, GRAPHIQL_OPTIONS } from './graphiql';
 import { useSingleConnectionSSE } from './sse';
 
 export const GRAPHQL_PATH = '/graphql';
-
-const EXAMPLE = `# Enqueue a call to the sample mock service, then follow the job live:
-# run callService, copy the job id into the variables of WatchJob, run WatchJob.
-mutation CallEcho {
-  callService(input: { service: "mock", operation: "echo", input: { hello: "world" } }) {
-    __typename
-    ... on CallServiceSuccess { deduplicated job { id status } }
-    ... on Error { message }
-    ... on InvalidInputError { violations { path message } }
-  }
-}
-
-subscription WatchJob($id: ID!) {
-  jobUpdated(id: $id) { id status attempts output lastError completedAt }
-}
-
-query RecentJobs {
-  jobs(first: 10) { edges { node { id service operation status createdAt } } pageInfo { hasNextPage endCursor } }
-}
-`;
 
 export type ServerContext = Record<string, unknown>;
 
@@ -41,7 +22,8 @@ export function createCallgateYoga(
     schema: buildSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
     context,
-    graphiql: { defaultQuery: EXAMPLE, subscriptionsProtocol: 'WS', title: 'callgate' },
+    graphiql: GRAPHIQL_OPTIONS,
+    renderGraphiQL: createGraphiQLRenderer(),
     landingPage: false,
     // graphql-sse's single connection mode on this same path; Yoga itself serves its distinct connections mode.
     plugins: [useSingleConnectionSSE(GRAPHQL_PATH), ...plugins],
