@@ -91,6 +91,49 @@ query Services {
 }
 `,
   },
+  {
+    query: `# Per service operation over the last hour (window:
+# "90s", "90m", "1h", "7d", at most 30d): jobs by
+# status, success rate, call durations, throughput, lag.
+query JobStats {
+  jobStats(window: "1h") {
+    service operation created finished successRate
+    byStatus { pending running succeeded failed }
+    attemptsPerFinishedJob throughputPerMinute calls
+    durationMs { avg p50 p95 p99 }
+    oldestPendingAgeMs
+  }
+}
+`,
+  },
+  {
+    query: `# Operations with at least minFailures failed calls
+# in the window, their latest distinct errors and
+# their breaker on this instance.
+query FailingServices {
+  failingServices(window: "1h", minFailures: 10) {
+    service operation failures calls failureRate
+    lastFailureAt recentErrors
+    breaker { state nextProbeAt }
+  }
+}
+`,
+  },
+  {
+    query: `# The queue now: due vs scheduled, the oldest due
+# job's wait, running jobs per instance, and the
+# instances alive by their heartbeat.
+query Queue {
+  queue {
+    pending due scheduled scheduledRetries running
+    waitingCallback oldestDueAgeMs
+    runningByInstance { instance running }
+    liveInstances
+    instances { id host pid live inFlight concurrency lastSeenAt }
+  }
+}
+`,
+  },
 ];
 
 // A gate, in the GraphQL pink. Inline, so the tab icon needs no request (Yoga's default favicon
