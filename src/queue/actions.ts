@@ -22,6 +22,7 @@ export async function cancelJob(db: Db, tenantId: string, id: string): Promise<A
     lastError: 'cancelled',
     lockedBy: null,
     lockedUntil: null,
+    claimToken: null,
     completedAt: sql`now()`,
     updatedAt: sql`now()`,
   });

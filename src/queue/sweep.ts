@@ -1,7 +1,8 @@
 // The sweeper's statements, run on every instance: jobs whose worker stopped renewing its lease
 // (crash, SIGKILL, hang) go back to PENDING, or FAILED when their attempts are used up; pending
 // jobs past their deadline become EXPIRED and are never sent. SKIP LOCKED keeps concurrent
-// sweepers on other instances from taking the same rows twice.
+// sweepers on other instances from taking the same rows twice. Clearing the claim token fences
+// the late worker out: whatever it finishes with is discarded (finish.ts).
 import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobAttempts, jobs } from '../db/schema';
@@ -12,7 +13,13 @@ const SWEEP_BATCH = 500;
 export async function recoverExpiredLeases(db: Db): Promise<{ id: string; status: string }[]> {
   return db.transaction(async (tx) => {
     const lost = await tx
-      .select({ id: jobs.id, attempts: jobs.attempts, lockedBy: jobs.lockedBy, claimedAt: jobs.updatedAt })
+      .select({
+        id: jobs.id,
+        attempts: jobs.attempts,
+        lockedBy: jobs.lockedBy,
+        claimToken: jobs.claimToken,
+        claimedAt: jobs.updatedAt,
+      })
       .from(jobs)
       .where(and(sql`${jobs.status} = 'running'`, lt(jobs.lockedUntil, sql`now()`)))
       .limit(SWEEP_BATCH)
@@ -28,6 +35,7 @@ export async function recoverExpiredLeases(db: Db): Promise<{ id: string; status
         lastError: sql`'lease expired: worker ' || coalesce(${jobs.lockedBy}, '?') || ' stopped responding'`,
         lockedBy: null,
         lockedUntil: null,
+        claimToken: null,
         updatedAt: sql`now()`,
       })
       .where(inArray(jobs.id, lost.map((j) => j.id)))
@@ -37,6 +45,7 @@ export async function recoverExpiredLeases(db: Db): Promise<{ id: string; status
       lost.map((j) => ({
         jobId: j.id,
         attempt: j.attempts,
+        claimToken: j.claimToken,
         startedAt: j.claimedAt,
         finishedAt: now,
         durationMs: Math.max(0, now.getTime() - j.claimedAt.getTime()),

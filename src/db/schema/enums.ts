@@ -36,6 +36,11 @@ export const ATTEMPT_OUTCOME = Object.freeze([
   'aborted',
   /** The job's deadline passed before it could be sent. */
   'expired',
+  /**
+   * The call ended after its lease ran out and the job was taken back: its result was discarded
+   * (the sweeper's `lost` row for the claim, rewritten by the late worker with what happened).
+   */
+  'superseded',
 ] as const);
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOME)[number];
 

@@ -49,6 +49,11 @@ export const jobs = pgTable(
     correlationId: text('correlation_id'),
     lockedBy: text('locked_by'),
     lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    /**
+     * Fresh for every claim (fencing): each write that ends the attempt matches it, so a worker
+     * whose lease was taken over cannot write over the newer attempt. Null when not running.
+     */
+    claimToken: uuid('claim_token'),
     output: jsonb('output'),
     lastError: text('last_error'),
     parentJobId: uuid('parent_job_id'),
@@ -78,6 +83,8 @@ export const jobAttempts = pgTable(
       .notNull()
       .references(() => jobs.id, { onDelete: 'cascade' }),
     attempt: integer('attempt').notNull(),
+    /** The claim that made the attempt: a late worker finds the row the sweeper wrote for it. */
+    claimToken: uuid('claim_token'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     finishedAt: timestamp('finished_at', { withTimezone: true }).notNull(),
     durationMs: integer('duration_ms').notNull(),
