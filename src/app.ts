@@ -11,15 +11,18 @@ import type { UpstreamClient } from './clients/types';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { migrate } from './db/migrate';
-import { DEFAULT_TENANT_ID, type ServiceKind } from './db/schema';
+import type { ServiceKind } from './db/schema';
+import { createAuthenticator } from './auth/authenticator';
 import { createEventBus } from './events/bus';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { HEARTBEAT_INTERVAL_MS } from './queue';
 import { loadRegistry, loadServicesFile, syncFileServices, type Registry } from './registry';
+import { useApiKeys } from './server/api-keys';
 import { useGraphQLMetrics } from './server/graphql-metrics';
 import { handleHealth } from './server/health';
 import { createMetricsHandler } from './server/metrics';
+import { graphiqlAllowed, useOpsOnlyTools } from './server/ops-only-tools';
 import { attachWebSocket } from './server/ws';
 import { createCallgateYoga, GRAPHQL_PATH } from './server/yoga';
 import { createBreakers } from './worker/breakers';
@@ -108,17 +111,25 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     else if (event.status === 'cancelled') pool.abort(event.id);
   });
 
+  const auth = createAuthenticator({ db: database.db, log: log.child({ component: 'auth' }), requireKeys: config.production });
+  const keys = useApiKeys(auth);
   const yoga = createCallgateYoga(
-    () => ({ tenantId: DEFAULT_TENANT_ID, db: database.db, registry, bus, breakers, metrics }),
+    (initial) => {
+      const caller = keys.callerOf(initial);
+      return { caller, tenantId: caller.tenantId, db: database.db, registry, bus, breakers, metrics, auth };
+    },
     log,
     [useGraphQLMetrics(metrics.registry)],
+    config.production
+      ? { guards: [keys.plugin, useOpsOnlyTools(keys.callerOf)], graphiql: graphiqlAllowed(auth) }
+      : { guards: [keys.plugin], graphiql: async () => true },
   );
   const serveMetrics = createMetricsHandler({ metrics, db: database.db, registry, breakers, log });
   let draining = false;
   const server: Server = createServer((req, res) => {
     if (!handleHealth(req, res, { database, draining: () => draining }) && !serveMetrics(req, res)) void yoga(req, res);
   });
-  const ws = attachWebSocket(server, yoga);
+  const ws = attachWebSocket(server, yoga, auth);
 
   return {
     database,

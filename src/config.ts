@@ -103,6 +103,7 @@ const EnvSchema = z.object({
   CALLGATE_RETENTION_INTERVAL_MS: intVar(10, 86_400_000, 60_000),
   CALLGATE_MOCK_SEED: z.preprocess(unsetIfEmpty, decimalInt(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).optional()),
   CALLGATE_OUTBOUND_ALLOW: outboundAllow,
+  NODE_ENV: optionalString,
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -145,6 +146,8 @@ export interface Config {
    * though the SSRF guard refuses them otherwise (an internal API on 10.0.0.0/8). @default none
    */
   readonly outboundAllow: readonly string[];
+  /** NODE_ENV=production: every request needs an API key; GraphiQL and introspection only for ops and admin keys. */
+  readonly production: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Reads a secret that a service's auth config names; secrets are never copied into Config. */
   readonly secret: (name: string) => string | undefined;
@@ -178,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     retentionIntervalMs: e.CALLGATE_RETENTION_INTERVAL_MS,
     mockSeed: e.CALLGATE_MOCK_SEED,
     outboundAllow: e.CALLGATE_OUTBOUND_ALLOW,
+    production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
     secret: (name: string) => env[name],
   });

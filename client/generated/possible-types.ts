@@ -12,10 +12,19 @@
       "UnknownOperationError",
       "UnknownServiceError"
     ],
+    "CreateApiKeyResult": [
+      "CreateApiKeySuccess",
+      "NotFoundError"
+    ],
+    "CreateTenantResult": [
+      "CreateTenantSuccess",
+      "TenantNameTakenError"
+    ],
     "Error": [
       "InvalidInputError",
       "InvalidTransitionError",
       "NotFoundError",
+      "TenantNameTakenError",
       "UnknownOperationError",
       "UnknownServiceError"
     ],
@@ -23,6 +32,10 @@
       "InvalidTransitionError",
       "JobActionSuccess",
       "NotFoundError"
+    ],
+    "RevokeApiKeyResult": [
+      "NotFoundError",
+      "RevokeApiKeySuccess"
     ]
   }
 };

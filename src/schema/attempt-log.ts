@@ -43,7 +43,8 @@ const MAX_PAGE_SIZE = 200;
 builder.queryFields((t) => ({
   attemptLog: t.field({
     type: AttemptConnection,
-    description: 'Attempts across all jobs, newest first.',
+    description: "Attempts across the tenant's jobs, newest first. Ops and admin keys only.",
+    authScopes: { ops: true },
     args: {
       filter: t.arg({ type: AttemptLogFilter }),
       first: t.arg.int({ defaultValue: DEFAULT_PAGE_SIZE }),

@@ -1,7 +1,11 @@
-// The Pothos builder shared by every schema file, with the JSON and DateTime scalars.
+// The Pothos builder shared by every schema file, with the JSON and DateTime scalars and the
+// auth scopes (scope-auth): a field marked `authScopes: { ops: true }` refuses client keys with
+// FORBIDDEN before its resolver runs; subscriptions are checked when they start.
 import SchemaBuilder from '@pothos/core';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { hasRole, isPlatformAdmin } from '../auth/caller';
 import type { GraphQLContext } from './context';
 
 export const builder = new SchemaBuilder<{
@@ -14,7 +18,31 @@ export const builder = new SchemaBuilder<{
     /** Milliseconds inside, "90m" / "1h" / "7d" on the wire (see duration.ts). */
     Duration: { Input: number; Output: number };
   };
-}>({ defaultFieldNullability: false });
+  AuthScopes: {
+    /** Stats, the attempt log, the queue, services, cancel and retry. */
+    ops: boolean;
+    /** Keys, and changing services. */
+    admin: boolean;
+    /** An admin key of the platform's own tenant: creating tenants. */
+    platformAdmin: boolean;
+  };
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin],
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      ops: hasRole(ctx.caller, 'ops'),
+      admin: hasRole(ctx.caller, 'admin'),
+      platformAdmin: isPlatformAdmin(ctx.caller),
+    }),
+    // Names the field and the role, never a tenant or a row: a refusal tells nothing about data.
+    unauthorizedError: (_parent, ctx, info) =>
+      new GraphQLError(`${info.parentType.name}.${info.fieldName} is not allowed for a ${ctx.caller.role} key`, {
+        extensions: { code: 'FORBIDDEN' },
+      }),
+  },
+});
 
 builder.addScalarType('JSON', JSONResolver);
 builder.addScalarType('DateTime', DateTimeResolver);

@@ -8,6 +8,7 @@ import './job-actions';
 import './attempt-log';
 import './stats';
 import './queue-health';
+import './access';
 
 export type { GraphQLContext } from './context';
 

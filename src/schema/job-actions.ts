@@ -12,7 +12,8 @@ const JobActionSuccess = builder.objectRef<Result<'done'>>('JobActionSuccess').i
   fields: (t) => ({ job: t.field({ type: Job, resolve: (r) => r.job }) }),
 });
 
-const NotFoundError = builder.objectRef<ErrorResult<'not_found'>>('NotFoundError').implement({
+/** Also answers for another tenant's job or key: a caller cannot tell "not yours" from "none". */
+export const NotFoundError = builder.objectRef<ErrorResult<'not_found'>>('NotFoundError').implement({
   interfaces: [ErrorInterface],
   fields: (t) => ({
     message: t.exposeString('message'),
@@ -58,13 +59,15 @@ function withMessage(r: ActionResult) {
 builder.mutationFields((t) => ({
   cancelJob: t.field({
     type: JobActionResult,
-    description: `${describe(CANCELLABLE)} → CANCELLED; a running call is aborted.`,
+    description: `${describe(CANCELLABLE)} → CANCELLED; a running call is aborted. Ops and admin keys only.`,
+    authScopes: { ops: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => withMessage(await cancelJob(ctx.db, ctx.tenantId, id)),
   }),
   retryJob: t.field({
     type: JobActionResult,
-    description: `${describe(RETRYABLE)} → PENDING with a fresh attempt budget (and no deadline).`,
+    description: `${describe(RETRYABLE)} → PENDING with a fresh attempt budget (and no deadline). Ops and admin keys only.`,
+    authScopes: { ops: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => withMessage(await retryJob(ctx.db, ctx.tenantId, id)),
   }),

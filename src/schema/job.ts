@@ -1,10 +1,12 @@
 // The Job type and how to read and follow jobs: job(id), jobs(...) as a cursor connection, and
 // the jobUpdated(id) subscription. Every read is scoped to the caller's tenant.
 import { JOB_STATUS, type JobRow, type JobStatus } from '../db/schema';
+import { hasRole } from '../auth/caller';
 import { followJob } from '../events/follow-job';
 import { getJob, isJobId, listAttempts, listJobs } from '../queue';
 import { JobAttempt } from './attempt-log';
 import { badInput, builder, upperCaseEnum } from './builder';
+import { clientError } from './client-error';
 import { connectionType, readPage } from './connection';
 
 export const JobStatusEnum = upperCaseEnum('JobStatus', JOB_STATUS);
@@ -17,7 +19,11 @@ export const Job = builder.objectRef<JobRow>('Job').implement({
     status: t.expose('status', { type: JobStatusEnum }),
     input: t.expose('input', { type: 'JSON' }),
     output: t.expose('output', { type: 'JSON', nullable: true }),
-    lastError: t.exposeString('lastError', { nullable: true }),
+    lastError: t.string({
+      nullable: true,
+      description: 'Why the last attempt failed. Client keys see the status or error code and a short message only.',
+      resolve: (job, _args, ctx) => (hasRole(ctx.caller, 'ops') ? job.lastError : clientError(job.lastError)),
+    }),
     attempts: t.exposeInt('attempts', { description: 'Attempts started so far.' }),
     maxAttempts: t.exposeInt('maxAttempts'),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
@@ -31,7 +37,9 @@ export const Job = builder.objectRef<JobRow>('Job').implement({
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     attemptLog: t.field({
       type: [JobAttempt],
-      description: 'Every attempt, oldest first.',
+      nullable: true,
+      authScopes: { ops: true },
+      description: 'Every attempt, oldest first. Ops and admin keys only (null with a FORBIDDEN error for a client key).',
       resolve: async (job, _args, ctx) =>
         (await listAttempts(ctx.db, job.id)).map((a) => ({ ...a, service: job.service, operation: job.operation })),
     }),

@@ -43,7 +43,8 @@ const QueueHealthType = builder.objectRef<QueueHealth>('QueueHealth').implement(
 builder.queryFields((t) => ({
   queue: t.field({
     type: QueueHealthType,
-    description: 'Queue depth and lag now, running jobs per instance, and the live instances.',
+    description: 'Queue depth and lag now, running jobs per instance, and the live instances. Ops and admin keys only.',
+    authScopes: { ops: true },
     resolve: (_root, _args, ctx) => queueHealth(ctx.db, { tenantId: ctx.tenantId }),
   }),
 }));

@@ -72,12 +72,14 @@ function authKindOf(auth: AuthConfig): string {
 builder.queryFields((t) => ({
   services: t.field({
     type: [Service],
-    description: 'Every active service, as the registry holds it.',
+    description: 'Every active service, as the registry holds it. Ops and admin keys only (base URLs are internal).',
+    authScopes: { ops: true },
     resolve: (_root, _args, ctx) => ctx.registry.list(),
   }),
   service: t.field({
     type: Service,
     nullable: true,
+    authScopes: { ops: true },
     args: { name: t.arg.string({ required: true }) },
     resolve: (_root, { name }, ctx) => ctx.registry.service(name) ?? null,
   }),

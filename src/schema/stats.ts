@@ -77,7 +77,8 @@ const FailingServiceType = builder.objectRef<FailingOperation>('FailingService')
 builder.queryFields((t) => ({
   jobStats: t.field({
     type: [JobStatType],
-    description: 'Per service operation over the window: jobs by status, success rate, attempts, call durations, throughput, queue lag.',
+    description: 'Per service operation over the window: jobs by status, success rate, attempts, call durations, throughput, queue lag. Ops and admin keys only.',
+    authScopes: { ops: true },
     args: {
       window: t.arg({ type: DurationScalar, defaultValue: DEFAULT_WINDOW_MS }),
       service: t.arg.string(),
@@ -93,7 +94,8 @@ builder.queryFields((t) => ({
   }),
   failingServices: t.field({
     type: [FailingServiceType],
-    description: 'Operations with at least minFailures failed calls in the window, most failures first.',
+    description: 'Operations with at least minFailures failed calls in the window, most failures first. Ops and admin keys only.',
+    authScopes: { ops: true },
     args: {
       window: t.arg({ type: DurationScalar, defaultValue: DEFAULT_WINDOW_MS }),
       minFailures: t.arg.int({ defaultValue: DEFAULT_MIN_FAILURES }),

@@ -1,11 +1,15 @@
 // graphql-ws on the same port and path as Yoga. Each operation goes through yoga.getEnveloped,
-// so WebSocket and HTTP share one schema, context and plugin chain.
+// so WebSocket and HTTP share one schema, context and plugin chain. The API key comes once, in
+// connection_init's payload; every operation on the socket runs as that caller.
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import type { Authenticator } from '../auth/authenticator';
+import type { Caller } from '../auth/caller';
+import { credentialFromConnectionParams } from '../auth/credentials';
 import type { GraphQLContext } from '../schema';
 import { withoutHttpExtension } from './without-http-extension';
 import { GRAPHQL_PATH, type ServerContext } from './yoga';
@@ -16,7 +20,11 @@ interface EnvelopedRoot {
   subscribe: Enveloped['subscribe'];
 }
 
-export function attachWebSocket(server: Server, yoga: YogaServerInstance<ServerContext, GraphQLContext>) {
+/** graphql-ws close codes for a refused connection_init: no key where one is required, or a bad key. */
+const CLOSE_UNAUTHORIZED = 4401;
+const CLOSE_FORBIDDEN = 4403;
+
+export function attachWebSocket(server: Server, yoga: YogaServerInstance<ServerContext, GraphQLContext>, auth: Authenticator) {
   // noServer: with `{ server }` the ws server re-emits the http server's errors (a port already in
   // use) and graphql-ws logs them with a stack before the start can say what happened.
   const wss = new WebSocketServer({ noServer: true });
@@ -29,8 +37,20 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<ServerC
   };
   server.on('upgrade', onUpgrade);
 
+  const callers = new WeakMap<object, Caller>();
   const disposable = useServer(
     {
+      onConnect: async (ctx) => {
+        const admission = await auth.admit(credentialFromConnectionParams(ctx.connectionParams));
+        if (admission.ok) {
+          callers.set(ctx.extra.socket, admission.caller);
+          return true;
+        }
+        if (admission.reason === 'missing') ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: an API key is required');
+        else ctx.extra.socket.close(CLOSE_FORBIDDEN, 'Forbidden: the API key is malformed, unknown or revoked');
+        // graphql-ws would close with 4403 on `false` too; the socket is closing already, so that is a no-op.
+        return false;
+      },
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args as ExecutionArgs),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args as ExecutionArgs),
       // A refused operation answers an `error` message for its own id. A throw here would close the
@@ -40,6 +60,7 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<ServerC
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
+          caller: callers.get(ctx.extra.socket),
           params,
         });
         try {

@@ -1,6 +1,6 @@
 // The Yoga instance at /graphql: GraphiQL (offline, with example tabs: graphiql.ts), SSE
 // subscriptions, masked unexpected errors. WebSocket subscriptions reuse it through ws.ts.
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../schema';
 import { buildSchema } from '../schema';
 import type { Logger } from '../logger';
@@ -11,22 +11,30 @@ export const GRAPHQL_PATH = '/graphql';
 
 export type ServerContext = Record<string, unknown>;
 
+export interface YogaAccess {
+  /** Run before every other plugin, SSE's included: API key admission (api-keys.ts). */
+  guards: Plugin[];
+  /** Whether this request may see GraphiQL (Yoga serves the page before any plugin of ours runs). */
+  graphiql: (request: Request) => Promise<boolean>;
+}
+
 export function createCallgateYoga(
-  context: () => GraphQLContext,
+  context: (initial: YogaInitialContext & ServerContext) => GraphQLContext,
   log: Logger,
   /** Added after ours, e.g. the metrics plugin. */
   plugins: Plugin[] = [],
+  access: YogaAccess = { guards: [], graphiql: async () => true },
 ): YogaServerInstance<ServerContext, GraphQLContext> {
   const yogaLog = log.child({ component: 'graphql' });
   return createYoga<ServerContext, GraphQLContext>({
     schema: buildSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
     context,
-    graphiql: GRAPHIQL_OPTIONS,
+    graphiql: async (request) => (await access.graphiql(request)) && GRAPHIQL_OPTIONS,
     renderGraphiQL: createGraphiQLRenderer(),
     landingPage: false,
     // graphql-sse's single connection mode on this same path; Yoga itself serves its distinct connections mode.
-    plugins: [useSingleConnectionSSE(GRAPHQL_PATH), ...plugins],
+    plugins: [...access.guards, useSingleConnectionSSE(GRAPHQL_PATH), ...plugins],
     logging: {
       debug: (...args) => yogaLog.debug(args.map(String).join(' ')),
       info: (...args) => yogaLog.info(args.map(String).join(' ')),

@@ -1,9 +1,7 @@
 // The in-process worker pool: up to `concurrency` jobs at once, claimed in batches as slots free
 // up. NOTIFY of a new job wakes it at once (nudge); the poll timer is only the fallback, and the
 // retry after a failed claim, so a lost connection never turns into a hot loop. stop() drains:
-// no new claims, in-flight calls get a grace period, the rest are aborted and put back. Runs are
-// tracked by claim, not job: a stalled run whose job was taken back and claimed again here is a
-// second run of the same job, and each keeps its own slot until it ends.
+// no new claims, in-flight calls get a grace period, the rest are aborted and put back.
 import { hostname } from 'node:os';
 import { claimJobs } from '../queue';
 import { ABORT_CANCEL, ABORT_DRAIN, runJob, type RunJobDeps } from './run-job';
@@ -18,8 +16,6 @@ export interface WorkerPoolOptions extends Omit<RunJobDeps, 'workerId'> {
   concurrency: number;
   pollIntervalMs: number;
   workerId?: string | undefined;
-  /** Lease beyond the longest operation timeout (tests shorten it to let a lease run out). @default 5000 */
-  leaseMarginMs?: number | undefined;
 }
 
 export interface WorkerPool {
@@ -29,7 +25,7 @@ export interface WorkerPool {
   stop(graceMs?: number): Promise<void>;
   /** A job may be due: claim now rather than at the next poll. */
   nudge(): void;
-  /** Aborts the job's calls if this instance is running it (it was cancelled): every claim of it here. */
+  /** Aborts the job's call if this instance is running it (it was cancelled). */
   abort(jobId: string): void;
   inFlight(): number;
 }
@@ -38,8 +34,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const workerId = opts.workerId ?? `${hostname()}-${process.pid}`;
   const log = opts.log.child({ component: 'worker', workerId });
   const deps: RunJobDeps = { ...opts, workerId, log };
-  /** In-flight runs by claim token. */
-  const running = new Map<string, { jobId: string; done: Promise<void>; controller: AbortController }>();
+  const running = new Map<string, { done: Promise<void>; controller: AbortController }>();
   let timer: NodeJS.Timeout | undefined;
   let started = false;
   /** The claim loop in progress, so stop() can wait for jobs it is about to start. */
@@ -49,7 +44,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
 
   // The registry is fixed for the pool's life, so the lease is too: no job runs longer than this.
   const timeouts = opts.registry.list().flatMap((s) => s.operations.map((o) => opts.registry.timeoutMs(s, o)));
-  const leaseMs = Math.max(0, ...timeouts) + (opts.leaseMarginMs ?? LEASE_MARGIN_MS);
+  const leaseMs = Math.max(0, ...timeouts) + LEASE_MARGIN_MS;
 
   function fill(): Promise<void> {
     claiming ??= claimWhileDue().finally(() => (claiming = undefined));
@@ -70,10 +65,10 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
           const done = runJob(deps, job, controller.signal)
             .then(wakeWhenDue)
             .finally(() => {
-              running.delete(job.claimToken);
+              running.delete(job.id);
               if (mayHaveMore) void fill();
             });
-          running.set(job.claimToken, { jobId: job.id, done, controller });
+          running.set(job.id, { done, controller });
         }
       }
     } catch (err) {
@@ -123,7 +118,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       void fill();
     },
     abort(jobId) {
-      for (const run of running.values()) if (run.jobId === jobId) run.controller.abort(ABORT_CANCEL);
+      running.get(jobId)?.controller.abort(ABORT_CANCEL);
     },
     inFlight: () => running.size,
   };

@@ -48,7 +48,9 @@ export const SERVICE_KIND = Object.freeze(['http', 'mock'] as const);
 export type ServiceKind = (typeof SERVICE_KIND)[number];
 
 export const SERVICE_SOURCE = Object.freeze(['file', 'api'] as const);
+/** Ordered: each role may do everything the roles before it may (auth/caller.ts). */
 export const API_KEY_ROLE = Object.freeze(['client', 'ops', 'admin'] as const);
+export type ApiKeyRole = (typeof API_KEY_ROLE)[number];
 
 export const jobStatus = pgEnum('job_status', JOB_STATUS);
 export const attemptOutcome = pgEnum('attempt_outcome', ATTEMPT_OUTCOME);
