@@ -1,9 +1,12 @@
-// submitJob: what callService does. Resolves the service and operation, validates the input
-// against the operation's JSON Schema, then enqueues. Unknown names and invalid input come back
-// as typed results (a client can act on them) and create no job.
+// submitJob: what callService does. Resolves the service and operation, checks the keys and the
+// input's size and shape, validates it against the operation's JSON Schema, then enqueues. Unknown
+// names, invalid input and a key reused for another call come back as typed results (a client can
+// act on them) and create no job.
+import { isDeepStrictEqual } from 'node:util';
 import type { Db } from '../db/client';
 import type { JobRow } from '../db/schema';
 import type { Registry, Violation } from '../registry';
+import { inputShapeViolations } from '../registry/validate-input';
 import { enqueueJob } from './enqueue';
 
 export interface JobRequest {
@@ -23,14 +26,29 @@ export type SubmitResult =
   | { kind: 'enqueued'; job: JobRow; deduplicated: boolean }
   | { kind: 'unknown_service'; service: string }
   | { kind: 'unknown_operation'; service: string; operation: string }
-  | { kind: 'invalid_input'; violations: Violation[] };
+  | { kind: 'invalid_input'; violations: Violation[] }
+  | { kind: 'idempotency_conflict'; idempotencyKey: string; jobId: string };
 
-export async function submitJob(db: Db, registry: Registry, req: JobRequest): Promise<SubmitResult> {
+export interface SubmitLimits {
+  /** Larger inputs (as JSON) are refused before they are stored. */
+  maxInputBytes: number;
+}
+
+/**
+ * Idempotency and correlation keys travel as HTTP headers (Idempotency-Key) and sit in a unique
+ * index: printable ASCII only, since undici refuses CR, LF and other controls at send time, and
+ * 200 characters leave room for a UUID-based key with a prefix while keeping index entries small.
+ */
+const MAX_KEY_LENGTH = 200;
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+export async function submitJob(db: Db, registry: Registry, req: JobRequest, limits: SubmitLimits): Promise<SubmitResult> {
   const service = registry.service(req.service);
   if (!service) return { kind: 'unknown_service', service: req.service };
   const operation = registry.operation(req.service, req.operation);
   if (!operation) return { kind: 'unknown_operation', service: req.service, operation: req.operation };
-  const violations = registry.validateInput(req.service, req.operation, req.input);
+  const refused = [...keyViolations(req), ...inputShapeViolations(req.input, limits.maxInputBytes)];
+  const violations = refused.length > 0 ? refused : registry.validateInput(req.service, req.operation, req.input);
   if (violations.length > 0) return { kind: 'invalid_input', violations };
   const { job, deduplicated } = await enqueueJob(db, {
     tenantId: req.tenantId,
@@ -44,7 +62,21 @@ export async function submitJob(db: Db, registry: Registry, req: JobRequest): Pr
     deadline: earliest(req.deadline, operation.maxAgeMs === undefined ? undefined : new Date(Date.now() + operation.maxAgeMs)),
     maxAttempts: req.maxAttempts ?? registry.retryPolicy(service, operation).maxAttempts,
   });
+  if (deduplicated && !sameCall(job, req)) return { kind: 'idempotency_conflict', idempotencyKey: req.idempotencyKey!, jobId: job.id };
   return { kind: 'enqueued', job, deduplicated };
+}
+
+function keyViolations(req: JobRequest): Violation[] {
+  return (['idempotencyKey', 'correlationId'] as const).flatMap((name) => {
+    const value = req[name];
+    if (value == null || (value.length <= MAX_KEY_LENGTH && PRINTABLE_ASCII.test(value))) return [];
+    return [{ path: name, message: `must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters (no CR, LF, NUL or other controls)` }];
+  });
+}
+
+/** A repeated key is the same call only for the same service, operation and input (key order aside, as jsonb keeps it). */
+function sameCall(job: JobRow, req: JobRequest): boolean {
+  return job.service === req.service && job.operation === req.operation && isDeepStrictEqual(job.input, req.input);
 }
 
 function earliest(a: Date | null | undefined, b: Date | undefined): Date | null {

@@ -1,17 +1,17 @@
-// callService: validate and enqueue, answering at once with the job (or a typed error). The
-// argument limits here guard the queue: a client cannot ask for a thousand retries or a key that
-// bloats the unique index.
+// callService: rate-limit, validate and enqueue, answering at once with the job (or a typed error).
+// The argument limits here guard the queue: a client cannot ask for a thousand retries; keys and
+// input are checked in submitJob, the caller's rate in call-limits.ts.
 import type { SubmitResult } from '../queue';
 import { submitJob } from '../queue';
 import type { Violation } from '../registry';
 import { badInput, builder, ErrorInterface } from './builder';
 import { Job } from './job';
 
-type Result<K extends SubmitResult['kind']> = Extract<SubmitResult, { kind: K }>;
-type ErrorResult<K extends Exclude<SubmitResult['kind'], 'enqueued'>> = Result<K> & { message: string };
+type CallResult = SubmitResult | { kind: 'rate_limited'; retryAfterSeconds: number };
+type Result<K extends CallResult['kind']> = Extract<CallResult, { kind: K }>;
+type ErrorResult<K extends Exclude<CallResult['kind'], 'enqueued'>> = Result<K> & { message: string };
 
 const MAX_ATTEMPTS_LIMIT = 100;
-const MAX_KEY_LENGTH = 255;
 const PRIORITY_RANGE = 1_000_000;
 
 const CallServiceSuccess = builder.objectRef<Result<'enqueued'>>('CallServiceSuccess').implement({
@@ -42,16 +42,35 @@ const UnknownOperationError = builder.objectRef<ErrorResult<'unknown_operation'>
 
 const InputViolation = builder.objectRef<Violation>('InputViolation').implement({
   fields: (t) => ({
-    path: t.exposeString('path', { description: 'JSON Pointer into the input, like /amount.' }),
+    path: t.exposeString('path', { description: 'JSON Pointer into the input, like /amount; or the argument, like idempotencyKey.' }),
     message: t.exposeString('message'),
   }),
 });
 
-const InvalidInputError = builder.objectRef<ErrorResult<'invalid_input'>>('InvalidInputError').implement({
+export const InvalidInputError = builder.objectRef<ErrorResult<'invalid_input'>>('InvalidInputError').implement({
   interfaces: [ErrorInterface],
   fields: (t) => ({
     message: t.exposeString('message'),
     violations: t.field({ type: [InputViolation], resolve: (r) => r.violations }),
+  }),
+});
+
+const IdempotencyConflictError = builder.objectRef<ErrorResult<'idempotency_conflict'>>('IdempotencyConflictError').implement({
+  description: 'The idempotencyKey already names a job for another service, operation or input; no job was created.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    idempotencyKey: t.exposeString('idempotencyKey'),
+    jobId: t.exposeID('jobId', { description: 'The job the key already names.' }),
+  }),
+});
+
+const RateLimitedError = builder.objectRef<ErrorResult<'rate_limited'>>('RateLimitedError').implement({
+  description: 'This key (or tenant, for keyless calls) sent more calls than CALLGATE_RATE_LIMIT_PER_MINUTE; no job was created.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'When the next call will be admitted.' }),
   }),
 });
 
@@ -60,10 +79,12 @@ const TYPE_OF_RESULT = {
   unknown_service: 'UnknownServiceError',
   unknown_operation: 'UnknownOperationError',
   invalid_input: 'InvalidInputError',
-} as const satisfies Record<SubmitResult['kind'], string>;
+  idempotency_conflict: 'IdempotencyConflictError',
+  rate_limited: 'RateLimitedError',
+} as const satisfies Record<CallResult['kind'], string>;
 
 const CallServiceResult = builder.unionType('CallServiceResult', {
-  types: [CallServiceSuccess, UnknownServiceError, UnknownOperationError, InvalidInputError],
+  types: [CallServiceSuccess, UnknownServiceError, UnknownOperationError, InvalidInputError, IdempotencyConflictError, RateLimitedError],
   resolveType: (r) => TYPE_OF_RESULT[r.kind],
 });
 
@@ -88,25 +109,31 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       if (input.maxAttempts != null && (input.maxAttempts < 1 || input.maxAttempts > MAX_ATTEMPTS_LIMIT))
         throw badInput(`maxAttempts must be between 1 and ${MAX_ATTEMPTS_LIMIT}`);
-      for (const key of ['idempotencyKey', 'correlationId'] as const) {
-        const value = input[key];
-        if (value != null && (value.length === 0 || value.length > MAX_KEY_LENGTH))
-          throw badInput(`${key} must be 1 to ${MAX_KEY_LENGTH} characters`);
-      }
       if (input.priority != null && Math.abs(input.priority) > PRIORITY_RANGE)
         throw badInput(`priority must be between -${PRIORITY_RANGE} and ${PRIORITY_RANGE}`);
       if (input.deadline && input.deadline.getTime() <= Date.now()) throw badInput('deadline is in the past');
-      const result = await submitJob(ctx.db, ctx.registry, {
-        ...input,
-        // Inline JSON literals arrive as null-prototype objects; storing wants plain JSON.
-        input: JSON.parse(JSON.stringify(input.input ?? null)) as unknown,
-        tenantId: ctx.tenantId,
-      });
+      const admitted = ctx.callLimits.rateLimiter.take(ctx.caller.keyId ?? `tenant:${ctx.tenantId}`);
+      if (!admitted.ok) return rateLimited(admitted.retryAfterSeconds);
+      const result = await submitJob(
+        ctx.db,
+        ctx.registry,
+        {
+          ...input,
+          // Inline JSON literals arrive as null-prototype objects; storing wants plain JSON.
+          input: JSON.parse(JSON.stringify(input.input ?? null)) as unknown,
+          tenantId: ctx.tenantId,
+        },
+        { maxInputBytes: ctx.callLimits.maxInputBytes },
+      );
       if (result.kind === 'enqueued' && !result.deduplicated) ctx.metrics.jobEnqueued(input.service, input.operation);
       return result.kind === 'enqueued' ? result : { ...result, message: messageOf(result) };
     },
   }),
 }));
+
+function rateLimited(retryAfterSeconds: number): ErrorResult<'rate_limited'> {
+  return { kind: 'rate_limited', retryAfterSeconds, message: `too many calls: retry in ${retryAfterSeconds} s` };
+}
 
 function messageOf(r: Exclude<SubmitResult, { kind: 'enqueued' }>): string {
   switch (r.kind) {
@@ -115,6 +142,8 @@ function messageOf(r: Exclude<SubmitResult, { kind: 'enqueued' }>): string {
     case 'unknown_operation':
       return `service "${r.service}" has no operation "${r.operation}"`;
     case 'invalid_input':
-      return `input does not match the operation's schema: ${r.violations.map((v) => `${v.path} ${v.message}`).join('; ')}`;
+      return `invalid input: ${r.violations.map((v) => `${v.path} ${v.message}`).join('; ')}`;
+    case 'idempotency_conflict':
+      return `idempotencyKey already names job ${r.jobId} for another service, operation or input`;
   }
 }
