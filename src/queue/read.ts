@@ -1,7 +1,7 @@
 // Reads of jobs and attempts for the API, always scoped to one tenant: a tenant never sees
 // another's jobs. Pagination is keyset on (created_at, id), newest first, stable under inserts; the
 // cursor is the last job's id.
-import { and, asc, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobAttempts, jobs, type AttemptOutcome, type AttemptRow, type JobRow, type JobStatus } from '../db/schema';
 
@@ -29,7 +29,23 @@ export interface JobsPage {
   limit: number;
 }
 
+/** Everything but the payloads: a list row stays a few hundred bytes even beside a 20 MB input. */
+export type JobSummary = Omit<JobRow, 'input' | 'output'>;
+const { input: _input, output: _output, ...SUMMARY_COLUMNS } = getTableColumns(jobs);
+
+/** The input and output of one job, read apart from its summary (only when a client asks for them). */
+export type JobPayload = Pick<JobRow, 'id' | 'input' | 'output'>;
+
 export async function listJobs(db: Db, page: JobsPage): Promise<JobRow[]> {
+  return db.select().from(jobs).where(pageFilter(page)).orderBy(desc(jobs.createdAt), desc(jobs.id)).limit(page.limit);
+}
+
+/** listJobs without input and output: the GraphQL list, which loads payloads per job only when selected. */
+export async function listJobSummaries(db: Db, page: JobsPage): Promise<JobSummary[]> {
+  return db.select(SUMMARY_COLUMNS).from(jobs).where(pageFilter(page)).orderBy(desc(jobs.createdAt), desc(jobs.id)).limit(page.limit);
+}
+
+function pageFilter(page: JobsPage): SQL | undefined {
   const where: (SQL | undefined)[] = [eq(jobs.tenantId, page.tenantId)];
   if (page.status) where.push(eq(jobs.status, page.status));
   if (page.service) where.push(eq(jobs.service, page.service));
@@ -37,16 +53,28 @@ export async function listJobs(db: Db, page: JobsPage): Promise<JobRow[]> {
     // Compared in the database: created_at has microseconds, a JavaScript Date only milliseconds.
     where.push(sql`(${jobs.createdAt}, ${jobs.id}) < (select j.created_at, j.id from jobs j where j.id = ${page.after})`);
   }
+  return and(...where);
+}
+
+/** The payloads of the tenant's jobs among `ids`, in one statement (a page's worth at a time). */
+export async function getJobPayloads(db: Db, tenantId: string, ids: readonly string[]): Promise<JobPayload[]> {
   return db
-    .select()
+    .select({ id: jobs.id, input: jobs.input, output: jobs.output })
     .from(jobs)
-    .where(and(...where))
-    .orderBy(desc(jobs.createdAt), desc(jobs.id))
-    .limit(page.limit);
+    .where(and(eq(jobs.tenantId, tenantId), inArray(jobs.id, [...ids])));
 }
 
 export async function listAttempts(db: Db, jobId: string): Promise<AttemptRow[]> {
   return db.select().from(jobAttempts).where(eq(jobAttempts.jobId, jobId)).orderBy(asc(jobAttempts.attempt));
+}
+
+/** The attempts of many jobs in one statement, oldest first per job: a page of jobs costs one query, not one per job. */
+export async function listAttemptsOfJobs(db: Db, jobIds: readonly string[]): Promise<AttemptRow[]> {
+  return db
+    .select()
+    .from(jobAttempts)
+    .where(inArray(jobAttempts.jobId, [...jobIds]))
+    .orderBy(asc(jobAttempts.jobId), asc(jobAttempts.attempt));
 }
 
 export interface AttemptLogPage {

@@ -3,7 +3,7 @@
 import { JOB_STATUS, type JobRow, type JobStatus } from '../db/schema';
 import { hasRole } from '../auth/caller';
 import { followJob } from '../events/follow-job';
-import { getJob, isJobId, listAttempts, listJobs } from '../queue';
+import { getJob, isJobId, listJobSummaries, type JobSummary } from '../queue';
 import { JobAttempt } from './attempt-log';
 import { badInput, builder, upperCaseEnum } from './builder';
 import { clientError } from './client-error';
@@ -11,14 +11,21 @@ import { connectionType, readPage } from './connection';
 
 export const JobStatusEnum = upperCaseEnum('JobStatus', JOB_STATUS);
 
-export const Job = builder.objectRef<JobRow>('Job').implement({
+/** A whole row, or a list's summary whose input and output load per request (loaders.ts) only when selected. */
+type JobView = JobSummary & Partial<Pick<JobRow, 'input' | 'output'>>;
+
+export const Job = builder.objectRef<JobView>('Job').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     service: t.exposeString('service'),
     operation: t.exposeString('operation'),
     status: t.expose('status', { type: JobStatusEnum }),
-    input: t.expose('input', { type: 'JSON' }),
-    output: t.expose('output', { type: 'JSON', nullable: true }),
+    input: t.field({ type: 'JSON', resolve: async (job, _args, ctx) => ('input' in job ? job.input : (await ctx.loaders.payloads.load(job.id))?.input) }),
+    output: t.field({
+      type: 'JSON',
+      nullable: true,
+      resolve: async (job, _args, ctx) => ('output' in job ? job.output : (await ctx.loaders.payloads.load(job.id))?.output),
+    }),
     lastError: t.string({
       nullable: true,
       description: 'Why the last attempt failed. Client keys see the status or error code and a short message only.',
@@ -41,7 +48,7 @@ export const Job = builder.objectRef<JobRow>('Job').implement({
       authScopes: { ops: true },
       description: 'Every attempt, oldest first. Ops and admin keys only (null with a FORBIDDEN error for a client key).',
       resolve: async (job, _args, ctx) =>
-        (await listAttempts(ctx.db, job.id)).map((a) => ({ ...a, service: job.service, operation: job.operation })),
+        (await ctx.loaders.attempts.load(job.id)).map((a) => ({ ...a, service: job.service, operation: job.operation })),
     }),
   }),
 });
@@ -71,7 +78,7 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => {
       if (args.after && !isJobId(args.after)) throw badInput('after is not a cursor from this API');
       return readPage(args.first ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, (limit) =>
-        listJobs(ctx.db, {
+        listJobSummaries(ctx.db, {
           tenantId: ctx.tenantId,
           status: (args.status ?? undefined) as JobStatus | undefined,
           service: args.service ?? undefined,
