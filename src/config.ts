@@ -68,6 +68,33 @@ function isHostOrCidr(entry: string): boolean {
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/**
+ * Exact origins (`https://ops.example.com`, scheme and host, no path): CORS is granted to these
+ * only, so a page on any other site cannot read answers. `*` is refused: it would grant everyone.
+ */
+const corsOrigins = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
+      for (const entry of entries) {
+        if (!isOrigin(entry)) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin like https://ops.example.com` });
+      }
+      return Object.freeze(entries);
+    }),
+);
+
+function isOrigin(entry: string): boolean {
+  try {
+    const url = new URL(entry);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === entry;
+  } catch {
+    return false;
+  }
+}
+
 /** The units an operator thinks in for how long to keep things: "7d", "12h", "90m", "30s". */
 const DURATION_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** Shorter than a minute, a job would be gone before a client polling for its result could read it. */
@@ -103,6 +130,10 @@ const EnvSchema = z.object({
   CALLGATE_RETENTION_INTERVAL_MS: intVar(10, 86_400_000, 60_000),
   CALLGATE_MOCK_SEED: z.preprocess(unsetIfEmpty, decimalInt(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).optional()),
   CALLGATE_OUTBOUND_ALLOW: outboundAllow,
+  CALLGATE_MAX_BODY_BYTES: intVar(1_024, 1_073_741_824, 1_048_576),
+  CALLGATE_MAX_INPUT_BYTES: intVar(1, 1_073_741_824, 262_144),
+  CALLGATE_RATE_LIMIT_PER_MINUTE: intVar(0, 100_000_000, 6_000),
+  CALLGATE_CORS_ORIGINS: corsOrigins,
   NODE_ENV: optionalString,
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
@@ -146,6 +177,14 @@ export interface Config {
    * though the SSRF guard refuses them otherwise (an internal API on 10.0.0.0/8). @default none
    */
   readonly outboundAllow: readonly string[];
+  /** Larger HTTP request bodies are refused with 413 before they are read. @default 1 MiB */
+  readonly maxBodyBytes: number;
+  /** A callService input larger than this (as JSON) is an InvalidInputError; well under maxBodyBytes. @default 256 KiB */
+  readonly maxInputBytes: number;
+  /** callService calls per API key (per tenant for keyless callers) and minute; 0 turns the limit off. @default 6000 */
+  readonly rateLimitPerMinute: number;
+  /** Browser origins granted CORS (`https://ops.example.com`); none by default: same origin only. */
+  readonly corsOrigins: readonly string[];
   /** NODE_ENV=production: every request needs an API key; GraphiQL and introspection only for ops and admin keys. */
   readonly production: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -181,6 +220,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     retentionIntervalMs: e.CALLGATE_RETENTION_INTERVAL_MS,
     mockSeed: e.CALLGATE_MOCK_SEED,
     outboundAllow: e.CALLGATE_OUTBOUND_ALLOW,
+    maxBodyBytes: e.CALLGATE_MAX_BODY_BYTES,
+    maxInputBytes: e.CALLGATE_MAX_INPUT_BYTES,
+    rateLimitPerMinute: e.CALLGATE_RATE_LIMIT_PER_MINUTE,
+    corsOrigins: e.CALLGATE_CORS_ORIGINS,
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
     secret: (name: string) => env[name],

@@ -3,8 +3,10 @@
 import { createYoga, type Plugin, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../schema';
 import { buildSchema } from '../schema';
-import type { Logger } from '../logger';
+import { errorMessage, type Logger } from '../logger';
+import { useOperationLimits } from './armor';
 import { createGraphiQLRenderer, GRAPHIQL_OPTIONS } from './graphiql';
+import { requestGuards, type RequestLimits } from './request-guards';
 import { useSingleConnectionSSE } from './sse';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -24,9 +26,13 @@ export function createCallgateYoga(
   /** Added after ours, e.g. the metrics plugin. */
   plugins: Plugin[] = [],
   access: YogaAccess = { guards: [], graphiql: async () => true },
+  /** Body size and CORS (request-guards.ts). */
+  limits: RequestLimits,
 ): YogaServerInstance<ServerContext, GraphQLContext> {
   const yogaLog = log.child({ component: 'graphql' });
+  const guards = requestGuards(limits);
   return createYoga<ServerContext, GraphQLContext>({
+    ...guards.options,
     schema: buildSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
     context,
@@ -34,12 +40,12 @@ export function createCallgateYoga(
     renderGraphiQL: createGraphiQLRenderer(),
     landingPage: false,
     // graphql-sse's single connection mode on this same path; Yoga itself serves its distinct connections mode.
-    plugins: [...access.guards, useSingleConnectionSSE(GRAPHQL_PATH), ...plugins],
+    plugins: [...access.guards, ...guards.plugins, ...useOperationLimits(), useSingleConnectionSSE(GRAPHQL_PATH), ...plugins],
     logging: {
       debug: (...args) => yogaLog.debug(args.map(String).join(' ')),
       info: (...args) => yogaLog.info(args.map(String).join(' ')),
       warn: (...args) => yogaLog.warn(args.map(String).join(' ')),
-      error: (...args) => yogaLog.error({ err: args.find((a) => a instanceof Error) }, args.map(String).join(' ')),
+      error: (...args) => yogaLog.error({ err: args.find((a) => a instanceof Error) }, args.map(errorMessage).join(' ')),
     },
   });
 }
