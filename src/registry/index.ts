@@ -1,5 +1,13 @@
-export { loadServicesFile, parseServices, RegistryFileError } from './load-file';
-export { syncFileServices, loadActiveServices } from './services';
-export { createRegistry, loadRegistry, type Registry } from './registry';
+export { loadServicesFile, parseServiceDefinition, parseServices, RegistryFileError } from './load-file';
+export {
+  countOpenJobs,
+  deleteApiService,
+  insertApiService,
+  loadApiServices,
+  REGISTRY_CHANNEL,
+  replaceApiService,
+  setServiceMode,
+} from './services';
+export { createRegistry, loadAllServices, loadRegistry, type LiveRegistry, type Registry } from './registry';
 export type { Violation } from './validate-input';
 export * from './types';

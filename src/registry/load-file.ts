@@ -1,5 +1,6 @@
-// Reads and validates services.yaml into ServiceDefs. Every problem is reported with the service,
-// operation and field it concerns, because an operator fixing a file needs to know where to look.
+// Reads and validates services.yaml into ServiceDefs, and a service sent to the admin API by the
+// same rules. Every problem names the service, operation and field it concerns, so whoever fixes
+// the definition knows where to look.
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -230,27 +231,40 @@ export function parseServices(text: string, source = 'services.yaml'): ServiceDe
     throw new RegistryFileError(`${source}: is empty; list the services under "services:" (an empty file would remove every service)`);
   }
   const parsed = file.safeParse(raw);
+  const problems = parsed.success
+    ? parsed.data.services.flatMap(schemaProblems)
+    : parsed.error.issues.map((i) => `${where(raw, i.path)}: ${i.message}`);
+  if (problems.length > 0) throw new RegistryFileError(`${source}: ${problems.join('; ')}`);
+  return parsed.data!.services;
+}
+
+/**
+ * One service as the admin API receives it, checked exactly as a service of the file is: the same
+ * schema, the same compiled JSON Schemas, the same located messages (without the file's name).
+ */
+export function parseServiceDefinition(raw: unknown): { def: ServiceDef } | { problems: string[] } {
+  const parsed = service.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${where(raw, i.path)}: ${i.message}`);
-    throw new RegistryFileError(`${source}: ${problems.join('; ')}`);
+    return { problems: parsed.error.issues.map((i) => `${where({ services: [raw] }, ['services', 0, ...i.path])}: ${i.message}`) };
   }
-  const defs: ServiceDef[] = parsed.data.services;
-  for (const s of defs) {
-    for (const op of s.operations) {
-      for (const field of ['input', 'output'] as const) {
-        const schema = op[field];
-        if (!schema) continue;
-        try {
-          compileSchema(schema);
-        } catch (err) {
-          throw new RegistryFileError(
-            `${source}: service "${s.name}", operation "${op.name}", field "${field}": not a valid JSON Schema: ${(err as Error).message}`,
-          );
-        }
+  const problems = schemaProblems(parsed.data);
+  return problems.length > 0 ? { problems } : { def: parsed.data };
+}
+
+/** The input and output schemas that ajv cannot compile: checked here so that no job ever meets one. */
+function schemaProblems(s: ServiceDef): string[] {
+  return s.operations.flatMap((op) =>
+    (['input', 'output'] as const).flatMap((field) => {
+      const schema = op[field];
+      if (!schema) return [];
+      try {
+        compileSchema(schema);
+        return [];
+      } catch (err) {
+        return [`service "${s.name}", operation "${op.name}", field "${field}": not a valid JSON Schema: ${(err as Error).message}`];
       }
-    }
-  }
-  return defs;
+    }),
+  );
 }
 
 /** Turns a zod path like services.1.operations.0.path into `service "x", operation "y", field "path"`. */

@@ -1,8 +1,10 @@
 // The in-memory registry every request and job consults: service and operation lookup, and the
-// compiled input validators. Built from the services table so every instance sees the same set.
+// compiled input validators. Live: the file's services (built once, from this instance's own file)
+// plus the API's from the services table, rebuilt by reload() whenever a NOTIFY says they changed.
 import type { ValidateFunction } from 'ajv';
 import type { Db } from '../db/client';
-import { loadActiveServices } from './services';
+import type { Logger } from '../logger';
+import { loadApiServices, loadServiceModes } from './services';
 import { DEFAULT_RETRY, type OperationDef, type RetryPolicy, type ServiceDef } from './types';
 import { compileSchema, violationsOf, type Violation } from './validate-input';
 
@@ -18,10 +20,15 @@ export interface Registry {
   timeoutMs(service: ServiceDef, operation: OperationDef): number;
   /** The retry policy: the operation's settings over the service's over DEFAULT_RETRY. */
   retryPolicy(service: ServiceDef, operation: OperationDef): Required<RetryPolicy>;
+  /** The longest attempt timeout of any operation: a worker's lease must outlast it. */
+  longestTimeoutMs(): number;
 }
 
-export async function loadRegistry(db: Db): Promise<Registry> {
-  return createRegistry(await loadActiveServices(db));
+export interface LiveRegistry extends Registry {
+  /** Re-reads the API's services and the mode switches; the file's part stays as built. */
+  reload(db: Db): Promise<void>;
+  /** What one tenant may see and call: the file's services and its own. */
+  forTenant(tenantId: string): LiveRegistry;
 }
 
 export function createRegistry(defs: readonly ServiceDef[]): Registry {
@@ -39,13 +46,66 @@ export function createRegistry(defs: readonly ServiceDef[]): Registry {
     const validate = validators.get(key(service, operation));
     return validate ? violationsOf(validate, value) : [];
   };
+  const timeoutMs = (service: ServiceDef, operation: OperationDef) => operation.timeoutMs ?? service.timeoutMs;
+  const longest = Math.max(0, ...defs.flatMap((s) => s.operations.map((o) => timeoutMs(s, o))));
   return {
     list: () => defs,
     service: (name) => byName.get(name),
     operation: (service, operation) => byName.get(service)?.operations.find((o) => o.name === operation),
     validateInput: (service, operation, input) => check(inputs, service, operation, input),
     validateOutput: (service, operation, output) => check(outputs, service, operation, output),
-    timeoutMs: (service, operation) => operation.timeoutMs ?? service.timeoutMs,
+    timeoutMs,
     retryPolicy: (service, operation) => ({ ...DEFAULT_RETRY, ...service.retry, ...operation.retry }),
+    longestTimeoutMs: () => longest,
   };
+}
+
+/** The registry of a running gateway: the file's services, then the API's as `reload` finds them. */
+export async function loadRegistry(db: Db, fileDefs: readonly ServiceDef[], log: Logger): Promise<LiveRegistry> {
+  let current = createRegistry(fileDefs);
+  /** Reloads run one at a time, so an older read can never replace a newer one. */
+  let reloading: Promise<void> = Promise.resolve();
+
+  async function rebuild(db: Db): Promise<void> {
+    const { defs, shadowed } = await loadAllServices(db, fileDefs);
+    if (shadowed.length > 0) log.warn({ services: shadowed }, 'services from the API shadowed by the file');
+    current = createRegistry(defs);
+  }
+
+  const view = (visible: (s: ServiceDef) => boolean): LiveRegistry => {
+    const service = (name: string) => {
+      const s = current.service(name);
+      return s && visible(s) ? s : undefined;
+    };
+    return {
+      list: () => current.list().filter(visible),
+      service,
+      operation: (s, o) => (service(s) ? current.operation(s, o) : undefined),
+      validateInput: (s, o, input) => current.validateInput(s, o, input),
+      validateOutput: (s, o, output) => current.validateOutput(s, o, output),
+      timeoutMs: (s, o) => current.timeoutMs(s, o),
+      retryPolicy: (s, o) => current.retryPolicy(s, o),
+      longestTimeoutMs: () => current.longestTimeoutMs(),
+      reload: (db) => (reloading = reloading.catch(() => {}).then(() => rebuild(db))),
+      forTenant: (tenantId) => view((s) => s.tenantId === undefined || s.tenantId === tenantId),
+    };
+  };
+
+  const live = view(() => true);
+  await live.reload(db);
+  return live;
+}
+
+/**
+ * The file's services and the API's, each with its mode switch. A name the operator has since put
+ * in the file is the file's: the API's service of that name is left out and listed as shadowed.
+ */
+export async function loadAllServices(db: Db, fileDefs: readonly ServiceDef[]): Promise<{ defs: ServiceDef[]; shadowed: string[] }> {
+  const [apiDefs, modes] = await Promise.all([loadApiServices(db), loadServiceModes(db)]);
+  const fileNames = new Set(fileDefs.map((d) => d.name));
+  const defs = [...fileDefs, ...apiDefs.filter((d) => !fileNames.has(d.name))].map((d) => {
+    const mode = modes.get(d.name);
+    return mode ? { ...d, mode } : d;
+  });
+  return { defs, shadowed: apiDefs.filter((d) => fileNames.has(d.name)).map((d) => d.name) };
 }

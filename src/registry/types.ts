@@ -9,9 +9,10 @@ import type {
   RetryPolicy,
   SERVICE_SOURCE,
   ServiceKind,
+  ServiceMode,
 } from '../db/schema';
 
-export type { AuthConfig, BreakerConfig, MockConfig, MockScenario, OAuth2ClientCredentials, RetryPolicy, ServiceKind };
+export type { AuthConfig, BreakerConfig, MockConfig, MockScenario, OAuth2ClientCredentials, RetryPolicy, ServiceKind, ServiceMode };
 
 /** `file`: the operator's services.yaml, trusted; `api`: registered at run time, behind the SSRF guard. */
 export type ServiceSource = (typeof SERVICE_SOURCE)[number];
@@ -40,6 +41,10 @@ export interface ServiceDef {
   kind: ServiceKind;
   /** Unset means `file` (the file's loader leaves it unset); the API's services must say `api`. */
   source?: ServiceSource | undefined;
+  /** The owning tenant of a service from the API; the file's services have none and serve every tenant. */
+  tenantId?: string | undefined;
+  /** Unset means `real`; `mock` answers every operation from its mock config (setServiceMode). */
+  mode?: ServiceMode | undefined;
   /** Required for kind `http`. */
   baseUrl?: string | undefined;
   auth?: AuthConfig | undefined;

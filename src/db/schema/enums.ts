@@ -48,6 +48,9 @@ export const SERVICE_KIND = Object.freeze(['http', 'mock'] as const);
 export type ServiceKind = (typeof SERVICE_KIND)[number];
 
 export const SERVICE_SOURCE = Object.freeze(['file', 'api'] as const);
+/** `mock`: the service's operations are answered by their mock config, with no upstream call. */
+export const SERVICE_MODE = Object.freeze(['real', 'mock'] as const);
+export type ServiceMode = (typeof SERVICE_MODE)[number];
 /** Ordered: each role may do everything the roles before it may (auth/caller.ts). */
 export const API_KEY_ROLE = Object.freeze(['client', 'ops', 'admin'] as const);
 export type ApiKeyRole = (typeof API_KEY_ROLE)[number];
@@ -56,4 +59,5 @@ export const jobStatus = pgEnum('job_status', JOB_STATUS);
 export const attemptOutcome = pgEnum('attempt_outcome', ATTEMPT_OUTCOME);
 export const serviceKind = pgEnum('service_kind', SERVICE_KIND);
 export const serviceSource = pgEnum('service_source', SERVICE_SOURCE);
+export const serviceMode = pgEnum('service_mode', SERVICE_MODE);
 export const apiKeyRole = pgEnum('api_key_role', API_KEY_ROLE);

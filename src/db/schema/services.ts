@@ -1,7 +1,10 @@
-// Registered services and their operations. Auth config names environment variables and never
-// holds a secret; policies are JSON so the registry can grow options without a migration each.
+// Services registered through the admin API (each owned by a tenant) and their operations, and
+// the mode switches of any service, the file's included. The file's services are never stored:
+// every instance builds them in memory from its own file. Auth config names environment
+// variables and never holds a secret; policies are JSON so options need no migration each.
 import {
   boolean,
+  index,
   integer,
   jsonb,
   pgTable,
@@ -10,7 +13,8 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { serviceKind, serviceSource } from './enums';
+import { serviceKind, serviceMode, serviceSource } from './enums';
+import { tenants } from './tenants';
 
 export type AuthConfig =
   | { bearerTokenEnv: string }
@@ -72,20 +76,39 @@ export interface MockConfig {
   response?: unknown;
 }
 
-export const services = pgTable('services', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  name: text('name').notNull().unique(),
-  kind: serviceKind('kind').notNull(),
-  baseUrl: text('base_url'),
-  auth: jsonb('auth').$type<AuthConfig>(),
-  timeoutMs: integer('timeout_ms').notNull(),
-  retry: jsonb('retry').$type<RetryPolicy>(),
-  breaker: jsonb('breaker').$type<BreakerConfig>(),
-  concurrency: integer('concurrency'),
-  rateLimitPerSecond: integer('rate_limit_per_second'),
-  active: boolean('active').notNull().default(true),
-  source: serviceSource('source').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+export const services = pgTable(
+  'services',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Unique across tenants: jobs name their service, and callService takes a name. */
+    name: text('name').notNull().unique(),
+    /** The owner: only its keys see, call and change the service. */
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    kind: serviceKind('kind').notNull(),
+    baseUrl: text('base_url'),
+    auth: jsonb('auth').$type<AuthConfig>(),
+    timeoutMs: integer('timeout_ms').notNull(),
+    retry: jsonb('retry').$type<RetryPolicy>(),
+    breaker: jsonb('breaker').$type<BreakerConfig>(),
+    concurrency: integer('concurrency'),
+    rateLimitPerSecond: integer('rate_limit_per_second'),
+    active: boolean('active').notNull().default(true),
+    source: serviceSource('source').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('services_tenant_idx').on(t.tenantId)],
+);
+
+/**
+ * setServiceMode's switches, by service name, for the file's services as for the API's: the file
+ * is never rewritten, and a row whose service is gone is ignored (deleteService removes it).
+ */
+export const serviceModes = pgTable('service_modes', {
+  service: text('service').primaryKey(),
+  mode: serviceMode('mode').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
