@@ -1,7 +1,9 @@
 // The in-process worker pool: up to `concurrency` jobs at once, claimed in batches as slots free
 // up. NOTIFY of a new job wakes it at once (nudge); the poll timer is only the fallback, and the
 // retry after a failed claim, so a lost connection never turns into a hot loop. stop() drains:
-// no new claims, in-flight calls get a grace period, the rest are aborted and put back.
+// no new claims, in-flight calls get a grace period, the rest are aborted and put back. Runs are
+// tracked by claim, not job: a stalled run whose job was taken back and claimed again here is a
+// second run of the same job, and each keeps its own slot until it ends.
 import { hostname } from 'node:os';
 import { claimJobs } from '../queue';
 import { ABORT_CANCEL, ABORT_DRAIN, runJob, type RunJobDeps } from './run-job';
@@ -16,6 +18,8 @@ export interface WorkerPoolOptions extends Omit<RunJobDeps, 'workerId'> {
   concurrency: number;
   pollIntervalMs: number;
   workerId?: string | undefined;
+  /** Lease beyond the longest operation timeout (tests shorten it to let a lease run out). @default 5000 */
+  leaseMarginMs?: number | undefined;
 }
 
 export interface WorkerPool {
@@ -25,7 +29,7 @@ export interface WorkerPool {
   stop(graceMs?: number): Promise<void>;
   /** A job may be due: claim now rather than at the next poll. */
   nudge(): void;
-  /** Aborts the job's call if this instance is running it (it was cancelled). */
+  /** Aborts the job's calls if this instance is running it (it was cancelled): every claim of it here. */
   abort(jobId: string): void;
   inFlight(): number;
 }
@@ -34,7 +38,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const workerId = opts.workerId ?? `${hostname()}-${process.pid}`;
   const log = opts.log.child({ component: 'worker', workerId });
   const deps: RunJobDeps = { ...opts, workerId, log };
-  const running = new Map<string, { done: Promise<void>; controller: AbortController }>();
+  /** In-flight runs by claim token. */
+  const running = new Map<string, { jobId: string; done: Promise<void>; controller: AbortController }>();
   let timer: NodeJS.Timeout | undefined;
   let started = false;
   /** The claim loop in progress, so stop() can wait for jobs it is about to start. */
@@ -42,9 +47,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   /** Set by a nudge, a poll or a full batch: the queue may hold due jobs we have not asked for. */
   let mayHaveMore = true;
 
-  // The registry is fixed for the pool's life, so the lease is too: no job runs longer than this.
-  const timeouts = opts.registry.list().flatMap((s) => s.operations.map((o) => opts.registry.timeoutMs(s, o)));
-  const leaseMs = Math.max(0, ...timeouts) + LEASE_MARGIN_MS;
+  // Taken at each claim: a service registered since may have the longest timeout, and no job may outlive its lease.
+  const leaseMs = () => opts.registry.longestTimeoutMs() + (opts.leaseMarginMs ?? LEASE_MARGIN_MS);
 
   function fill(): Promise<void> {
     claiming ??= claimWhileDue().finally(() => (claiming = undefined));
@@ -57,7 +61,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
         const free = opts.concurrency - running.size;
         if (free <= 0) return;
         mayHaveMore = false;
-        const jobs = await claimJobs(opts.db, workerId, free, leaseMs);
+        const jobs = await claimJobs(opts.db, workerId, free, leaseMs());
         if (jobs.length === free) mayHaveMore = true;
         for (const job of jobs) {
           const controller = new AbortController();
@@ -65,10 +69,10 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
           const done = runJob(deps, job, controller.signal)
             .then(wakeWhenDue)
             .finally(() => {
-              running.delete(job.id);
+              running.delete(job.claimToken);
               if (mayHaveMore) void fill();
             });
-          running.set(job.id, { done, controller });
+          running.set(job.claimToken, { jobId: job.id, done, controller });
         }
       }
     } catch (err) {
@@ -118,7 +122,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       void fill();
     },
     abort(jobId) {
-      running.get(jobId)?.controller.abort(ABORT_CANCEL);
+      for (const run of running.values()) if (run.jobId === jobId) run.controller.abort(ABORT_CANCEL);
     },
     inFlight: () => running.size,
   };
