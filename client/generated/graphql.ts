@@ -37,7 +37,9 @@ export type CallServiceMutationVariables = Exact<{
 
 export type CallServiceMutation = { callService:
     | { __typename: 'CallServiceSuccess', deduplicated: boolean, job: { id: string, status: JobStatus } }
+    | { __typename: 'IdempotencyConflictError', message: string }
     | { __typename: 'InvalidInputError', message: string, violations: Array<{ path: string, message: string }> }
+    | { __typename: 'RateLimitedError', message: string }
     | { __typename: 'UnknownOperationError', message: string }
     | { __typename: 'UnknownServiceError', message: string }
    };

@@ -8,7 +8,9 @@
   "possibleTypes": {
     "CallServiceResult": [
       "CallServiceSuccess",
+      "IdempotencyConflictError",
       "InvalidInputError",
+      "RateLimitedError",
       "UnknownOperationError",
       "UnknownServiceError"
     ],
@@ -20,10 +22,22 @@
       "CreateTenantSuccess",
       "TenantNameTakenError"
     ],
+    "DeleteServiceResult": [
+      "DeleteServiceSuccess",
+      "NotFoundError",
+      "ReadOnlyServiceError",
+      "ServiceInUseError"
+    ],
     "Error": [
+      "IdempotencyConflictError",
       "InvalidInputError",
+      "InvalidServiceError",
       "InvalidTransitionError",
       "NotFoundError",
+      "RateLimitedError",
+      "ReadOnlyServiceError",
+      "ServiceInUseError",
+      "ServiceNameTakenError",
       "TenantNameTakenError",
       "UnknownOperationError",
       "UnknownServiceError"
@@ -33,9 +47,30 @@
       "JobActionSuccess",
       "NotFoundError"
     ],
+    "RegisterServiceResult": [
+      "InvalidServiceError",
+      "ServiceNameTakenError",
+      "ServiceSuccess"
+    ],
     "RevokeApiKeyResult": [
       "NotFoundError",
       "RevokeApiKeySuccess"
+    ],
+    "SetServiceModeResult": [
+      "NotFoundError",
+      "ReadOnlyServiceError",
+      "ServiceSuccess"
+    ],
+    "TestServiceResult": [
+      "InvalidInputError",
+      "NotFoundError",
+      "TestServiceSuccess"
+    ],
+    "UpdateServiceResult": [
+      "InvalidServiceError",
+      "NotFoundError",
+      "ReadOnlyServiceError",
+      "ServiceSuccess"
     ]
   }
 };

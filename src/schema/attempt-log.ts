@@ -5,7 +5,7 @@ import { listAttemptLog, type AttemptLogEntry } from '../queue';
 import { badInput, builder, upperCaseEnum } from './builder';
 import { connectionType, readPage } from './connection';
 
-const AttemptOutcomeEnum = upperCaseEnum('AttemptOutcome', ATTEMPT_OUTCOME);
+export const AttemptOutcomeEnum = upperCaseEnum('AttemptOutcome', ATTEMPT_OUTCOME);
 
 export const JobAttempt = builder.objectRef<AttemptLogEntry>('JobAttempt').implement({
   description: 'One attempt at a job: a call to the upstream, or why none was made.',

@@ -4,6 +4,7 @@ import { builder } from './builder';
 import './job';
 import './call-service';
 import './service';
+import './service-admin';
 import './job-actions';
 import './attempt-log';
 import './stats';

@@ -5,8 +5,8 @@ import { HTTP_METHODS, type AuthConfig, type OperationDef, type ServiceDef } fro
 import { BREAKER_STATE, type BreakerSnapshot } from '../worker/breakers';
 import { builder, upperCaseEnum } from './builder';
 
-const ServiceKindEnum = upperCaseEnum('ServiceKind', SERVICE_KIND);
-const HttpMethodEnum = upperCaseEnum('HttpMethod', HTTP_METHODS);
+export const ServiceKindEnum = upperCaseEnum('ServiceKind', SERVICE_KIND);
+export const HttpMethodEnum = upperCaseEnum('HttpMethod', HTTP_METHODS);
 const BreakerStateEnum = upperCaseEnum('BreakerState', BREAKER_STATE);
 
 export const BreakerStatus = builder.objectRef<BreakerSnapshot>('BreakerStatus').implement({
@@ -45,7 +45,7 @@ const Operation = builder.objectRef<{ service: ServiceDef; operation: OperationD
   }),
 });
 
-const Service = builder.objectRef<ServiceDef>('Service').implement({
+export const Service = builder.objectRef<ServiceDef>('Service').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     kind: t.expose('kind', { type: ServiceKindEnum }),
