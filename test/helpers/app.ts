@@ -17,6 +17,8 @@ export interface TestApp {
   /** http://127.0.0.1:PORT/graphql */
   url: string;
   wsUrl: string;
+  /** The database on the real server (undefined on PGlite): a second instance may join it. */
+  databaseUrl: string | undefined;
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
   /** callService; returns the new job's id (fails the test on any other result). */
   call(service: string, operation: string, input: unknown, extra?: Record<string, unknown>): Promise<string>;
@@ -37,6 +39,8 @@ export interface TestAppOptions {
   /** Retry jitter, for deterministic delays. */
   random?: () => number;
   log?: AppOptions['log'];
+  /** Another test app's database, to run a second instance on it; left for that app to drop. */
+  databaseUrl?: string;
 }
 
 const CALL = `mutation($input: CallServiceInput!) {
@@ -53,7 +57,8 @@ export async function buildTestApp(opts: TestAppOptions): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'callgate-test-'));
   const servicesFile = join(dir, 'services.yaml');
   await writeFile(servicesFile, opts.services);
-  const target = opts.pglite ? { url: undefined, drop: async () => {} } : await createDatabaseUrl();
+  const target =
+    opts.pglite || opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createDatabaseUrl();
   const config = loadConfig({
     DATABASE_URL: target.url,
     CALLGATE_DATA_DIR: 'memory://',
@@ -73,6 +78,7 @@ export async function buildTestApp(opts: TestAppOptions): Promise<TestApp> {
     app,
     url,
     wsUrl,
+    databaseUrl: target.url,
     async gql(query, variables) {
       const res = await fetch(url, {
         method: 'POST',
