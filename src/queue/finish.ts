@@ -1,9 +1,9 @@
 // How a running attempt ends: completeJob, failJob, scheduleRetry (PENDING again after a delay,
 // or EXPIRED if that would pass the deadline) and putBack (PENDING without using up the attempt:
-// breaker open, drain). The job changes only while the calling worker still holds it, so a worker
-// that lost its lease or whose job was cancelled cannot overwrite it; the attempt is logged
-// either way, since the call did happen.
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+// breaker open, drain). The job changes only while the attempt's claim token is still the job's
+// (fencing), so a worker that lost its lease or whose job was cancelled cannot overwrite it; the
+// attempt is logged either way, since the call did happen.
+import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobAttempts, jobs, type JobRow, type NewAttemptRow } from '../db/schema';
 
@@ -12,12 +12,13 @@ export type AttemptRecord = Omit<NewAttemptRow, 'id' | 'jobId'>;
 
 export interface Finish {
   jobId: string;
-  workerId: string;
+  /** The claim's token (claimJobs): the write applies only while the job still carries it. */
+  claimToken: string;
   /** Absent when no call was made (nothing to log). */
   attempt?: AttemptRecord | undefined;
 }
 
-/** What an ended attempt left the job as; null when the job was no longer this worker's. */
+/** What an ended attempt left the job as; null when the job was no longer this claim's. */
 export type Ended = Pick<JobRow, 'id' | 'status' | 'attempts' | 'runAt'> | null;
 
 /** A job update: plain values or SQL expressions. */
@@ -53,9 +54,23 @@ export function putBack(db: Db, f: Finish & { runAt: Date | null; reason: string
   });
 }
 
-/** Logs an attempt whose job has already moved on (it was cancelled while the call ran). */
-export async function recordAttempt(db: Db, jobId: string, attempt: AttemptRecord): Promise<void> {
-  await db.insert(jobAttempts).values({ ...attempt, jobId });
+/**
+ * Logs an attempt whose job has already moved on (it was cancelled while the call ran), in one
+ * statement: superseded instead, replacing the sweeper's `lost` row, if the lease ran out first.
+ */
+export async function recordAttempt(db: Db, { jobId, claimToken, attempt }: Finish & { attempt: AttemptRecord }): Promise<void> {
+  const lost = db.$with('lost').as(db.delete(jobAttempts).where(lostRowOf(jobId, claimToken)).returning({ id: jobAttempts.id }));
+  const takenBack = sql`exists (select 1 from ${lost})`;
+  await db
+    .with(lost)
+    .insert(jobAttempts)
+    .values({
+      ...attempt,
+      jobId,
+      claimToken,
+      outcome: sql`case when ${takenBack} then 'superseded'::attempt_outcome else ${attempt.outcome}::attempt_outcome end`,
+      error: sql`case when ${takenBack} then ${discarded(attempt)} else ${attempt.error ?? null} end`,
+    });
 }
 
 /**
@@ -63,16 +78,50 @@ export async function recordAttempt(db: Db, jobId: string, attempt: AttemptRecor
  * data-modifying CTEs (PostgreSQL runs both even though only the first is selected). A
  * transaction of the two took four round trips while holding a pooled connection.
  */
-async function endAttempt(db: Db, { jobId, workerId, attempt }: Finish, change: JobChange): Promise<Ended> {
+async function endAttempt(db: Db, f: Finish, change: JobChange): Promise<Ended> {
+  const { jobId, claimToken, attempt } = f;
   const update = db
     .update(jobs)
-    .set({ ...change, lockedBy: null, lockedUntil: null, updatedAt: sql`now()` })
-    .where(and(eq(jobs.id, jobId), eq(jobs.status, 'running'), eq(jobs.lockedBy, workerId)))
+    .set({ ...change, lockedBy: null, lockedUntil: null, claimToken: null, updatedAt: sql`now()` })
+    .where(and(eq(jobs.id, jobId), eq(jobs.status, 'running'), eq(jobs.claimToken, claimToken)))
     // Only what callers read: building and mapping all columns was a visible share of a worker's CPU.
     .returning({ id: jobs.id, status: jobs.status, attempts: jobs.attempts, runAt: jobs.runAt });
   if (!attempt) return (await update)[0] ?? null;
   const ended = db.$with('ended').as(update);
-  const logged = db.$with('logged').as(db.insert(jobAttempts).values({ ...attempt, jobId }));
+  const logged = db.$with('logged').as(db.insert(jobAttempts).values({ ...attempt, jobId, claimToken }));
   const [job] = await db.with(ended, logged).select().from(ended);
+  if (!job) await supersedeIfTakenBack(db, { ...f, attempt });
   return job ?? null;
+}
+
+/**
+ * The late worker's side of fencing, off the hot path: when the sweeper took the job back from
+ * this claim it logged the attempt as `lost`, not knowing how the call ended. That row goes, and
+ * the worker's own row says what happened and that its result was discarded: one row per attempt.
+ * A separate statement on purpose: the failed UPDATE may have waited for the sweeper's commit,
+ * which its snapshot (and so its CTEs') cannot see.
+ */
+async function supersedeIfTakenBack(db: Db, { jobId, claimToken, attempt }: Finish & { attempt: AttemptRecord }): Promise<void> {
+  const lost = db.$with('lost').as(db.delete(jobAttempts).where(lostRowOf(jobId, claimToken)).returning({ id: jobAttempts.id }));
+  await db
+    .with(lost)
+    .update(jobAttempts)
+    .set({ outcome: 'superseded', error: discarded(attempt) })
+    .where(
+      and(
+        eq(jobAttempts.jobId, jobId),
+        eq(jobAttempts.claimToken, claimToken),
+        ne(jobAttempts.outcome, 'lost'),
+        sql`exists (select 1 from ${lost})`,
+      ),
+    );
+}
+
+/** The row the sweeper wrote when it took the job back from this claim. */
+const lostRowOf = (jobId: string, claimToken: string) =>
+  and(eq(jobAttempts.jobId, jobId), eq(jobAttempts.claimToken, claimToken), eq(jobAttempts.outcome, 'lost'));
+
+function discarded(attempt: AttemptRecord): string {
+  const ended = [attempt.outcome, attempt.httpStatus && `HTTP ${attempt.httpStatus}`, attempt.error].filter(Boolean).join(', ');
+  return `result discarded: the lease ran out during the call and the job was taken back (the call ended: ${ended})`;
 }

@@ -1,5 +1,5 @@
 export { enqueueJob, type NewJob, type Enqueued } from './enqueue';
-export { claimJobs } from './claim';
+export { claimJobs, type ClaimedJob } from './claim';
 export { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
 export { recoverExpiredLeases, expireOverdueJobs } from './sweep';
 export { cancelJob, retryJob, CANCELLABLE, RETRYABLE, type ActionResult } from './actions';

@@ -7,7 +7,7 @@ import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS, type JobRow, type ServiceKind } from '../db/schema';
 import type { Logger } from '../logger';
 import type { JobMetrics } from '../metrics';
-import { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended } from '../queue';
+import { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended } from '../queue';
 import type { Registry } from '../registry';
 import type { Breakers } from './breakers';
 import { isRetryable, retryDelayMs } from './retry-policy';
@@ -29,10 +29,11 @@ export interface RunJobDeps {
 }
 
 /** Resolves to the milliseconds until the job is due again when it was put back, else undefined. */
-export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal): Promise<number | undefined> {
-  const { db, registry, workerId, metrics } = deps;
+export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSignal): Promise<number | undefined> {
+  const { db, registry, metrics } = deps;
   const log = deps.log.child({ jobId: job.id, service: job.service, operation: job.operation, attempt: job.attempts });
-  const ids = { jobId: job.id, workerId };
+  // Every write for this attempt carries its claim's token, so a late one cannot touch a newer claim.
+  const ids = { jobId: job.id, claimToken: job.claimToken };
   try {
     const service = registry.service(job.service);
     const operation = service && registry.operation(job.service, job.operation);
@@ -88,7 +89,7 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
     if (result.outcome === 'aborted' && signal.reason === ABORT_DRAIN) {
       saved = await putBack(db, { ...ids, runAt: null, reason: 'instance shut down during the call', attempt });
     } else if (result.outcome === 'aborted') {
-      await recordAttempt(db, job.id, attempt);
+      await recordAttempt(db, { ...ids, attempt });
       log.info('running job cancelled');
       return undefined;
     } else if (result.outcome === 'success') {
@@ -100,7 +101,7 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
     } else {
       saved = await failJob(db, { ...ids, error, attempt });
     }
-    if (!saved) log.warn('job was no longer ours to finish (lease lost or job cancelled)');
+    if (!saved) log.warn('the claim no longer holds the job (lease taken over or job cancelled); result discarded');
     else {
       if (FINAL_JOB_STATUS.has(saved.status)) metrics.jobFinished(job.service, job.operation, saved.status);
       log.info({ status: saved.status, outcome: result.outcome, durationMs: attempt.durationMs }, 'attempt finished');

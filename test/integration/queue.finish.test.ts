@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { jobs, type AttemptOutcome } from '../../src/db/schema';
@@ -35,10 +36,15 @@ const attempt = (outcome: AttemptOutcome, httpStatus: number | null = null) => (
   request: { method: 'POST', url: 'http://127.0.0.1/x', headers: {} },
 });
 
+/** Claim tokens by job id, for the writes that end the attempt. */
+const tokens = new Map<string, string>();
+const claimOf = (jobId: string) => ({ jobId, claimToken: tokens.get(jobId) ?? '' });
+
 async function claimOne(workerId: string, over: Partial<NewJob> = {}, leaseMs = 30_000) {
   const { job } = await enqueueJob(t.database.db, newJob(over));
   const claimed = await claimJobs(t.database.db, workerId, 1, leaseMs);
   expect(claimed.map((j) => j.id)).toEqual([job.id]);
+  tokens.set(job.id, claimed[0]!.claimToken);
   return job.id;
 }
 
@@ -48,7 +54,7 @@ const secondsUntil = (d: Date | null | undefined) => ((d?.getTime() ?? 0) - Date
 describe('ending an attempt', () => {
   it('completes a running job with its output and logs the attempt', async () => {
     const id = await claimOne('w1');
-    const done = await completeJob(t.database.db, { jobId: id, workerId: 'w1', output: { ok: true }, attempt: attempt('success', 200) });
+    const done = await completeJob(t.database.db, { ...claimOf(id), output: { ok: true }, attempt: attempt('success', 200) });
     expect(done).toMatchObject({ id, status: 'succeeded' });
     const job = await reread(id);
     expect(job).toMatchObject({ status: 'succeeded', output: { ok: true }, lockedBy: null, lockedUntil: null, lastError: null });
@@ -58,23 +64,23 @@ describe('ending an attempt', () => {
 
   it('fails a running job with the error and logs the attempt', async () => {
     const id = await claimOne('w1');
-    expect(await failJob(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 400: bad', attempt: attempt('http_error', 400) })).toMatchObject({
+    expect(await failJob(t.database.db, { ...claimOf(id), error: 'HTTP 400: bad', attempt: attempt('http_error', 400) })).toMatchObject({
       status: 'failed',
     });
     expect(await reread(id)).toMatchObject({ status: 'failed', lastError: 'HTTP 400: bad', output: null, lockedBy: null });
     expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'http_error', httpStatus: 400 }]);
   });
 
-  it('leaves a job that another worker holds alone, but still logs the call that happened', async () => {
+  it('leaves a job that another claim holds alone, but still logs the call that happened', async () => {
     const id = await claimOne('w1');
-    expect(await completeJob(t.database.db, { jobId: id, workerId: 'w2', output: {}, attempt: attempt('success', 200) })).toBeNull();
+    expect(await completeJob(t.database.db, { jobId: id, claimToken: randomUUID(), output: {}, attempt: attempt('success', 200) })).toBeNull();
     expect((await getJob(t.database.db, TENANT, id))?.status).toBe('running');
     expect(await listAttempts(t.database.db, id)).toHaveLength(1);
   });
 
   it('schedules a retry: PENDING at now + delay, attempt kept, lastError set', async () => {
     const id = await claimOne('w1', { maxAttempts: 3 });
-    await scheduleRetry(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 503', delayMs: 4_000, attempt: attempt('http_error', 503) });
+    await scheduleRetry(t.database.db, { ...claimOf(id), error: 'HTTP 503', delayMs: 4_000, attempt: attempt('http_error', 503) });
     const job = await reread(id);
     expect(job).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 503', lockedBy: null, completedAt: null });
     expect(secondsUntil(job?.runAt)).toBeGreaterThan(3);
@@ -84,7 +90,7 @@ describe('ending an attempt', () => {
 
   it('expires instead of retrying past the deadline', async () => {
     const id = await claimOne('w1', { maxAttempts: 3, deadline: new Date(Date.now() + 2_000) });
-    const ended = await scheduleRetry(t.database.db, { jobId: id, workerId: 'w1', error: 'HTTP 503', delayMs: 5_000, attempt: attempt('http_error', 503) });
+    const ended = await scheduleRetry(t.database.db, { ...claimOf(id), error: 'HTTP 503', delayMs: 5_000, attempt: attempt('http_error', 503) });
     expect(ended).toMatchObject({ status: 'expired' });
     const job = await reread(id);
     expect(job).toMatchObject({ status: 'expired', lastError: 'HTTP 503' });
@@ -94,7 +100,7 @@ describe('ending an attempt', () => {
   it('puts a job back without using up its attempt', async () => {
     const id = await claimOne('w1');
     const retryAt = new Date(Date.now() + 10_000);
-    const ended = await putBack(t.database.db, { jobId: id, workerId: 'w1', runAt: retryAt, reason: 'breaker open', attempt: attempt('breaker_open') });
+    const ended = await putBack(t.database.db, { ...claimOf(id), runAt: retryAt, reason: 'breaker open', attempt: attempt('breaker_open') });
     expect(ended).toMatchObject({ id, status: 'pending', attempts: 0 });
     expect(ended?.runAt.getTime()).toBe(retryAt.getTime());
     expect(await reread(id)).toMatchObject({ lastError: 'breaker open', lockedBy: null });
@@ -139,12 +145,12 @@ describe('cancelJob and retryJob', () => {
     const running = await claimOne('w1');
     expect(await cancelJob(t.database.db, TENANT, running)).toMatchObject({ kind: 'done', job: { status: 'cancelled', lockedBy: null } });
     // The worker finishing later cannot resurrect it.
-    expect(await completeJob(t.database.db, { jobId: running, workerId: 'w1', output: {} })).toBeNull();
+    expect(await completeJob(t.database.db, { ...claimOf(running), output: {} })).toBeNull();
   });
 
   it('retries a failed job with a fresh attempt budget', async () => {
     const id = await claimOne('w1', { maxAttempts: 2 });
-    await failJob(t.database.db, { jobId: id, workerId: 'w1', error: 'boom' });
+    await failJob(t.database.db, { ...claimOf(id), error: 'boom' });
     expect(await retryJob(t.database.db, TENANT, id)).toMatchObject({
       kind: 'done',
       job: { status: 'pending', attempts: 0, lastError: null, completedAt: null },
@@ -154,7 +160,7 @@ describe('cancelJob and retryJob', () => {
 
   it('refuses invalid transitions and unknown jobs', async () => {
     const id = await claimOne('w1');
-    await completeJob(t.database.db, { jobId: id, workerId: 'w1', output: {} });
+    await completeJob(t.database.db, { ...claimOf(id), output: {} });
     expect(await cancelJob(t.database.db, TENANT, id)).toEqual({ kind: 'invalid_transition', id, status: 'succeeded', action: 'cancel' });
     expect(await retryJob(t.database.db, TENANT, id)).toEqual({ kind: 'invalid_transition', id, status: 'succeeded', action: 'retry' });
     const { job: pending } = await enqueueJob(t.database.db, newJob());
