@@ -1,6 +1,8 @@
 // Figure 2, drain: K jobs already in the table, run end to end by a gateway with 32 workers
 // (claim, POST to a no-op server in its own process, attempt logged, NOTIFY), as a ratio of the
-// same K POSTs sent by 32 concurrent undici requests with no queue at all (the HTTP ceiling).
+// same K POSTs sent by 32 concurrent undici requests with no queue at all (the HTTP ceiling), and
+// of graphile-worker and pg-boss draining K jobs with the same POST, 32 at a time, each tuned for
+// throughput, each in its own process and database on the same server (bench/peers/).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -22,7 +24,9 @@ import {
   stopChild,
   waitUntil,
   writeServicesFile,
+  type Row,
 } from './harness';
+import { runPeer, type PeerResult } from './peers/run-peer';
 
 const JOBS = boundedNumber(process.env.BENCH_DRAIN_JOBS, 20_000, 100, 1_000_000);
 /** The drain stops being waited for after this; the rate is then over the jobs that finished. */
@@ -39,6 +43,10 @@ const UPSTREAM_STOP_TIMEOUT_MS = 5_000;
 const RAW_LIMIT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 const TARGET_RATIO = 0.5;
+/** The peers drain this many (BENCH_PEER_JOBS); the same K by default. */
+const PEER_JOBS = boundedNumber(process.env.BENCH_PEER_JOBS, JOBS, 100, 1_000_000);
+/** DESIGN.md §8: callgate's drain against each peer's, measured in the same run. */
+const PEER_TARGETS = { 'graphile-worker': 1.2, 'pg-boss': 2.5 } as const;
 
 runFigure(async () => {
   const db = await createBenchDatabase();
@@ -106,6 +114,27 @@ runFigure(async () => {
       ` CPU in cores ${JSON.stringify(cores)}`,
   );
 
+  const peers: (PeerResult & { target: number })[] = [];
+  for (const [name, target] of Object.entries(PEER_TARGETS) as [keyof typeof PEER_TARGETS, number][]) {
+    const peer = await runPeer(name, { upstreamUrl: upstream.url, jobs: PEER_JOBS, concurrency: CONCURRENCY, limitSeconds: DRAIN_LIMIT_MS / 1000 });
+    console.log(
+      `${peer.label} (${peer.settings}): ${peer.completed} of ${peer.jobs} in ${peer.seconds.toFixed(2)} s = ${peer.jobsPerSecond.toFixed(0)}/s` +
+        `${peer.finished ? '' : ' (partial)'}, ${peer.failed} failed; CPU in cores ${JSON.stringify(peer.cpuCores)}`,
+    );
+    peers.push({ ...peer, target });
+  }
+  const peerRows: Row[] = peers.map(({ target, ...peer }) => {
+    const peerRatio = rate / peer.jobsPerSecond;
+    return {
+      figure: `drain vs ${peer.label} (${peer.mode}), ${peer.jobs.toLocaleString('en-US')} jobs`,
+      callgate: `${fmt.rate(rate)}${finished ? '' : ' (partial)'}`,
+      baseline: `${fmt.rate(peer.jobsPerSecond)}${peer.finished ? '' : ' (partial)'}`,
+      ratio: fmt.ratio(peerRatio),
+      target: `≥ ${target}`,
+      met: finished && peer.finished && peer.failed === 0 && peerRatio >= target,
+    };
+  });
+
   await saveFigure(
     'drain',
     [
@@ -117,6 +146,7 @@ runFigure(async () => {
         target: `≥ ${TARGET_RATIO}`,
         met: finished && ratio >= TARGET_RATIO && raw.failed === 0,
       },
+      ...peerRows,
     ],
     {
       machine,
@@ -139,6 +169,7 @@ runFigure(async () => {
       },
       raw: { postsPerSecond: rawRate, seconds: raw.seconds, failed: raw.failed, cpuCores: raw.cpuCores },
       ratio,
+      peers: peers.map((peer) => ({ ...peer, callgateRatio: rate / peer.jobsPerSecond })),
     },
   );
 });

@@ -64,19 +64,10 @@ export interface BenchDatabase {
 
 /** callgate_bench_<pid>, migrated, dropped at cleanUp(). */
 export async function createBenchDatabase(): Promise<BenchDatabase> {
-  const name = `callgate_bench_${process.pid}`;
-  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.unsafe(`create database ${name}`);
-  const u = new URL(SERVER_URL);
-  u.pathname = `/${name}`;
-  const url = u.toString();
+  const { name, url } = await createEmptyDatabase(`callgate_bench_${process.pid}`);
   const sql = postgres(url, { max: 4, onnotice: () => {} });
-  onCleanup(async () => {
-    await sql.end({ timeout: 5 });
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end({ timeout: 5 });
-  });
+  // Cleanups run newest first: this pool closes before its database is dropped.
+  onCleanup(() => sql.end({ timeout: 5 }));
   const database = await openDatabase({ url, maxConnections: 1 });
   try {
     await migrate(database, url);
@@ -84,6 +75,23 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
     await database.close();
   }
   return { name, url, sql };
+}
+
+/** An empty database on the bench server (a peer installs its own schema), dropped by `drop()` or at cleanUp(). */
+export async function createEmptyDatabase(name: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
+  const u = new URL(SERVER_URL);
+  u.pathname = `/${name}`;
+  let dropped: Promise<void> | undefined;
+  const drop = () =>
+    (dropped ??= (async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end({ timeout: 5 });
+    })());
+  onCleanup(drop);
+  return { name, url: u.toString(), drop };
 }
 
 export async function writeServicesFile(yaml: string): Promise<string> {
