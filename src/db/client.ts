@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -55,13 +56,23 @@ function openPostgres(url: string, max: number): Database {
   };
 }
 
+/** Where PGlite keeps its files inside a data directory (the directory also holds the lock). */
+export function pgliteFilesOf(dataDir: string): string {
+  return join(dataDir, 'pgdata');
+}
+
 async function openPglite(dataDir: string): Promise<Database> {
   let location = dataDir;
+  let unlock = () => {};
   if (!dataDir.startsWith('memory://')) {
     mkdirSync(dataDir, { recursive: true });
-    location = join(dataDir, 'pgdata');
+    unlock = lockDataDir(dataDir);
+    location = pgliteFilesOf(dataDir);
   }
-  const client = await PGlite.create(location);
+  const client = await PGlite.create(location).catch((err: unknown) => {
+    unlock();
+    throw err;
+  });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     db,
@@ -76,6 +87,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     },
     async close() {
       await client.close();
+      unlock();
     },
   };
 }
