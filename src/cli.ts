@@ -1,21 +1,15 @@
-// `npm run migrate` (tsx src/cli.ts migrate): applies the migrations and exits non-zero on failure.
-import { loadConfig } from './config';
-import { openDatabase } from './db/client';
-import { migrate } from './db/migrate';
+#!/usr/bin/env node
+// `callgate <command>` (package bin, `npm run callgate --`): the operator's CLI. This file only lists
+// the command groups; each lives in src/cli/<group>.ts, and a new group is one file and one line here.
+import { jobsCommands } from './cli/jobs';
+import { migrateCommands } from './cli/migrate';
+import { queueCommands } from './cli/queue';
+import { runCli } from './cli/run';
+import { servicesCommands } from './cli/services';
 
-const [command] = process.argv.slice(2);
+const COMMANDS = [...migrateCommands, ...servicesCommands, ...jobsCommands, ...queueCommands];
 
-if (command !== 'migrate') {
-  console.error('usage: cli.ts migrate');
-  process.exit(2);
-}
-try {
-  const config = loadConfig(process.env);
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, maxConnections: 1 });
-  await migrate(database, config.databaseUrl);
-  await database.close();
-  console.log(`migrations applied (${config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PGlite in ${config.dataDir}`})`);
-} catch (err) {
-  console.error(`migration failed: ${(err as Error).message}`);
-  process.exit(1);
-}
+process.exitCode = await runCli(process.argv.slice(2), COMMANDS, process.env, {
+  out: (text) => console.log(text),
+  err: (text) => console.error(text),
+});
