@@ -7,17 +7,22 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createHttpClient } from './clients/http';
 import { createMockClient } from './clients/mock';
+import { withMockMode } from './clients/mock-mode';
 import type { UpstreamClient } from './clients/types';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { migrate } from './db/migrate';
 import type { ServiceKind } from './db/schema';
 import { createAuthenticator } from './auth/authenticator';
+import { ensureDevKey } from './auth/dev-key';
 import { createEventBus } from './events/bus';
+import { followRegistry } from './events/registry-bus';
 import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
+import { createRateLimiter } from './schema/call-limits';
+import { createLoaders } from './schema/loaders';
 import { HEARTBEAT_INTERVAL_MS } from './queue';
-import { loadRegistry, loadServicesFile, syncFileServices, type Registry } from './registry';
+import { loadRegistry, loadServicesFile, type LiveRegistry } from './registry';
 import { useApiKeys } from './server/api-keys';
 import { useGraphQLMetrics } from './server/graphql-metrics';
 import { handleHealth } from './server/health';
@@ -33,7 +38,9 @@ import { createSweeper } from './worker/sweeper';
 
 export interface App {
   readonly database: Database;
-  readonly registry: Registry;
+  /** The embedded database's admin key (auth/dev-key.ts); undefined on a server or in production. */
+  readonly devKey: string | undefined;
+  readonly registry: LiveRegistry;
   readonly pool: WorkerPool;
   /** Listens on `port` (0 picks a free one) and starts the workers. */
   start(port?: number): Promise<{ port: number; url: string }>;
@@ -62,17 +69,24 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, maxConnections: POOL_CONNECTIONS });
   try {
     await migrate(database, config.databaseUrl);
-    await syncFileServices(database.db, defs);
   } catch (err) {
     await database.close();
     throw err;
   }
-  const registry = await loadRegistry(database.db);
-  const clients: Record<ServiceKind, UpstreamClient> = {
-    http: options.clients?.http ?? createHttpClient({ secret: config.secret, maxResponseBytes: config.maxResponseBytes }),
-    mock: options.clients?.mock ?? createMockClient({ seed: config.mockSeed }),
-  };
+  // A new user's embedded database gets an admin key of its own; never a shared server or production.
+  const devKey =
+    database.kind === 'pglite' && !config.production && !config.dataDir.startsWith('memory://')
+      ? await ensureDevKey(database.db, config.dataDir)
+      : undefined;
+  // The file's services live in this instance's memory only: another instance's file never replaces them.
+  const registry = await loadRegistry(database.db, defs, log.child({ component: 'registry' }));
+  const mock = options.clients?.mock ?? createMockClient({ seed: config.mockSeed });
+  const http =
+    options.clients?.http ??
+    createHttpClient({ secret: config.secret, maxResponseBytes: config.maxResponseBytes, outboundAllow: config.outboundAllow });
+  const clients: Record<ServiceKind, UpstreamClient> = { http: withMockMode(http, mock), mock };
   const bus = createEventBus({ database, log: log.child({ component: 'events' }) });
+  const registryFollower = followRegistry({ database, registry, log: log.child({ component: 'registry' }) });
   const breakers = createBreakers({ log });
   const metrics = createMetrics();
   const pool = createWorkerPool({
@@ -113,16 +127,30 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const auth = createAuthenticator({ db: database.db, log: log.child({ component: 'auth' }), requireKeys: config.production });
   const keys = useApiKeys(auth);
+  const callLimits = { rateLimiter: createRateLimiter(config.rateLimitPerMinute), maxInputBytes: config.maxInputBytes };
   const yoga = createCallgateYoga(
     (initial) => {
       const caller = keys.callerOf(initial);
-      return { caller, tenantId: caller.tenantId, db: database.db, registry, bus, breakers, metrics, auth };
+      return {
+        caller,
+        tenantId: caller.tenantId,
+        db: database.db,
+        registry: registry.forTenant(caller.tenantId),
+        clients,
+        bus,
+        breakers,
+        metrics,
+        auth,
+        callLimits,
+        loaders: createLoaders(database.db, caller.tenantId),
+      };
     },
     log,
     [useGraphQLMetrics(metrics.registry)],
     config.production
       ? { guards: [keys.plugin, useOpsOnlyTools(keys.callerOf)], graphiql: graphiqlAllowed(auth) }
-      : { guards: [keys.plugin], graphiql: async () => true },
+      : { guards: [keys.plugin], graphiql: async () => true, devKey },
+    { maxBodyBytes: config.maxBodyBytes, corsOrigins: config.corsOrigins },
   );
   const serveMetrics = createMetricsHandler({ metrics, db: database.db, registry, breakers, log });
   let draining = false;
@@ -133,10 +161,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   return {
     database,
+    devKey,
     registry,
     pool,
     async start(port = config.port) {
       await bus.start();
+      await registryFollower.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, config.host, () => resolve());
@@ -159,6 +189,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       await heartbeat.stop();
       // Subscribers saw the drain's last changes; ending the bus completes their subscriptions.
       await bus.stop();
+      await registryFollower.stop();
       await ws.close();
       await new Promise<void>((resolve) => {
         const cut = setTimeout(() => server.closeAllConnections(), CONNECTION_CLOSE_GRACE_MS);

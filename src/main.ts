@@ -47,6 +47,7 @@ try {
   const { url } = await app.start();
   const where = app.database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL at DATABASE_URL';
   console.log(`callgate is up (${where}): GraphiQL at ${url}`);
+  if (app.devKey) console.log(`admin key for this embedded database (GraphiQL has it): ${app.devKey}`);
 } catch (err) {
   console.error(`callgate could not start: ${startError(err)}`);
   process.exit(1);

@@ -3,8 +3,24 @@ export { claimJobs, type ClaimedJob } from './claim';
 export { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
 export { recoverExpiredLeases, expireOverdueJobs } from './sweep';
 export { cancelJob, retryJob, CANCELLABLE, RETRYABLE, type ActionResult } from './actions';
-export { getJob, isJobId, listJobs, listAttempts, listAttemptLog, type JobsPage, type AttemptLogEntry, type AttemptLogPage } from './read';
-export { submitJob, type JobRequest, type SubmitResult } from './submit';
+export {
+  getJob,
+  getJobPayloads,
+  isJobId,
+  listJobs,
+  listJobSummaries,
+  listAttempts,
+  listAttemptsOfJobs,
+  listAttemptLog,
+  type JobsPage,
+  type JobSummary,
+  type JobPayload,
+  type AttemptLogEntry,
+  type AttemptLogPage,
+} from './read';
+export { submitJob, type JobRequest, type SubmitLimits, type SubmitResult } from './submit';
+export { readQueueDepth, type QueueDepth } from './depth';
+export { pruneFinishedJobs, type Retention } from './prune';
 export { jobStats, jobStatsStatement, type JobStat, type StatsScope } from './stats';
 export { failingServices, failingServicesStatement, DEFAULT_ERROR_LIMIT, type FailingOperation, type FailingScope } from './failing';
 export { queueHealth, countLiveJobs, countRunningByInstance, liveJobCountsStatement, type LiveJobCounts, type QueueHealth } from './health';
@@ -19,5 +35,3 @@ export {
   type InstanceBeat,
   type InstanceStatus,
 } from './instances';
-export { pruneFinishedJobs, type Retention } from './prune';
-export { readQueueDepth, type QueueDepth } from './depth';

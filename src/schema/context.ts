@@ -2,21 +2,32 @@
 // tenant for the reads and writes that are scoped to it, and the modules it may call.
 import type { Authenticator } from '../auth/authenticator';
 import type { Caller } from '../auth/caller';
+import type { UpstreamClient } from '../clients/types';
 import type { Db } from '../db/client';
 import type { EventBus } from '../events/bus';
 import type { EnqueueMetrics } from '../metrics';
-import type { Registry } from '../registry';
+import type { LiveRegistry } from '../registry';
+import type { ServiceKind } from '../db/schema';
 import type { Breakers } from '../worker/breakers';
+import type { CallLimits } from './call-limits';
+import type { Loaders } from './loaders';
 
 export interface GraphQLContext {
   caller: Caller;
   /** caller.tenantId: every job query and action takes it. */
   tenantId: string;
   db: Db;
-  registry: Registry;
+  /** The caller's tenant's view: the file's services and its own. */
+  registry: LiveRegistry;
+  /** testService calls through the same clients as the workers, SSRF guard included. */
+  clients: Record<ServiceKind, UpstreamClient>;
   bus: EventBus;
   breakers: Breakers;
   metrics: EnqueueMetrics;
   /** To drop a revoked key from this instance's cache at once. */
   auth: Authenticator;
+  /** callService's rate limit and input size (call-limits.ts). */
+  callLimits: CallLimits;
+  /** This operation's batch loaders (loaders.ts). */
+  loaders: Loaders;
 }

@@ -140,7 +140,7 @@ query Queue {
 // is a 150 KB inline .ico of its own logo).
 const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="32" height="32"><rect width="32" height="32" rx="7" fill="#e10098"/><path d="M8 25V10a8 8 0 0 1 16 0v15M16 13v12" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>`;
 
-export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
+const GRAPHIQL_OPTIONS: GraphiQLOptions = {
   title: 'callgate',
   logo: LOGO_SVG,
   favicon: `data:image/svg+xml,${encodeURIComponent(LOGO_SVG)}`,
@@ -148,6 +148,13 @@ export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
   subscriptionsProtocol: 'WS',
   defaultTabs: [...GRAPHIQL_EXAMPLES],
 };
+
+/** The page's options; on the embedded database, the dev admin key (auth/dev-key.ts) fills the headers editor. */
+export function graphiqlOptions(devKey?: string): GraphiQLOptions {
+  if (!devKey) return GRAPHIQL_OPTIONS;
+  const headers = JSON.stringify({ Authorization: `Bearer ${devKey}` }, null, 2);
+  return { ...GRAPHIQL_OPTIONS, headers, defaultTabs: GRAPHIQL_EXAMPLES.map((tab) => ({ ...tab, headers })) };
+}
 
 /**
  * Yoga's `renderGraphiQL`: the page is ~9 MB (GraphiQL, Monaco and its workers inlined), so the

@@ -5,7 +5,7 @@ import type { GraphQLContext } from '../schema';
 import { buildSchema } from '../schema';
 import { errorMessage, type Logger } from '../logger';
 import { useOperationLimits } from './armor';
-import { createGraphiQLRenderer, GRAPHIQL_OPTIONS } from './graphiql';
+import { createGraphiQLRenderer, graphiqlOptions } from './graphiql';
 import { requestGuards, type RequestLimits } from './request-guards';
 import { useSingleConnectionSSE } from './sse';
 
@@ -18,6 +18,8 @@ export interface YogaAccess {
   guards: Plugin[];
   /** Whether this request may see GraphiQL (Yoga serves the page before any plugin of ours runs). */
   graphiql: (request: Request) => Promise<boolean>;
+  /** The embedded database's dev admin key, pre-filled in GraphiQL's headers (auth/dev-key.ts). */
+  devKey?: string | undefined;
 }
 
 export function createCallgateYoga(
@@ -36,7 +38,7 @@ export function createCallgateYoga(
     schema: buildSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
     context,
-    graphiql: async (request) => (await access.graphiql(request)) && GRAPHIQL_OPTIONS,
+    graphiql: async (request) => (await access.graphiql(request)) && graphiqlOptions(access.devKey),
     renderGraphiQL: createGraphiQLRenderer(),
     landingPage: false,
     // graphql-sse's single connection mode on this same path; Yoga itself serves its distinct connections mode.

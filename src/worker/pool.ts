@@ -47,9 +47,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   /** Set by a nudge, a poll or a full batch: the queue may hold due jobs we have not asked for. */
   let mayHaveMore = true;
 
-  // The registry is fixed for the pool's life, so the lease is too: no job runs longer than this.
-  const timeouts = opts.registry.list().flatMap((s) => s.operations.map((o) => opts.registry.timeoutMs(s, o)));
-  const leaseMs = Math.max(0, ...timeouts) + (opts.leaseMarginMs ?? LEASE_MARGIN_MS);
+  // Taken at each claim: a service registered since may have the longest timeout, and no job may outlive its lease.
+  const leaseMs = () => opts.registry.longestTimeoutMs() + (opts.leaseMarginMs ?? LEASE_MARGIN_MS);
 
   function fill(): Promise<void> {
     claiming ??= claimWhileDue().finally(() => (claiming = undefined));
@@ -62,7 +61,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
         const free = opts.concurrency - running.size;
         if (free <= 0) return;
         mayHaveMore = false;
-        const jobs = await claimJobs(opts.db, workerId, free, leaseMs);
+        const jobs = await claimJobs(opts.db, workerId, free, leaseMs());
         if (jobs.length === free) mayHaveMore = true;
         for (const job of jobs) {
           const controller = new AbortController();

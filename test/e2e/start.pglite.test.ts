@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-async function runGateway(command: string, args: string[], use: (url: string) => Promise<void>) {
+async function runGateway(command: string, args: string[], use: (url: string, output: () => string) => Promise<void>) {
   const dataDir = await mkdtemp(join(tmpdir(), 'callgate-start-'));
   const env: NodeJS.ProcessEnv = { ...process.env, CALLGATE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
@@ -22,7 +22,7 @@ async function runGateway(command: string, args: string[], use: (url: string) =>
   try {
     await expect.poll(() => output, { timeout: 45_000, interval: 100 }).toMatch(/GraphiQL at (http:\/\/\S+)/);
     expect(output).toMatch(/embedded PGlite/);
-    await use(/GraphiQL at (http:\/\/\S+)/.exec(output)![1]!);
+    await use(/GraphiQL at (http:\/\/\S+)/.exec(output)![1]!, () => output);
   } finally {
     process.kill(-child.pid!, 'SIGTERM');
   }
@@ -43,9 +43,18 @@ function groupAlive(pgid: number): boolean {
 }
 
 it('npm start serves GraphiQL on PGlite and runs mock.echo to SUCCEEDED', async () => {
-  const { output } = await runGateway('npm', ['start'], async (url) => {
-    const page = await fetch(url, { headers: { accept: 'text/html' } });
-    expect(await page.text()).toMatch(/graphiql/i);
+  const { output } = await runGateway('npm', ['start'], async (url, printed) => {
+    const page = await (await fetch(url, { headers: { accept: 'text/html' } })).text();
+    expect(page).toMatch(/graphiql/i);
+    // The printed dev key is pre-filled in GraphiQL and accepted as a Bearer key.
+    const key = /embedded database \(GraphiQL has it\): (cg_live_\S+)/.exec(printed())![1]!;
+    expect(page).toContain(key);
+    const keyed = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: '{ apiKeys { role name } }' }),
+    });
+    expect(await keyed.json()).toMatchObject({ data: { apiKeys: expect.arrayContaining([{ role: 'ADMIN', name: 'dev (embedded database)' }]) } });
     const gql = async (query: string) =>
       (await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json()) as {
         data: Record<string, any>;
@@ -58,6 +67,7 @@ it('npm start serves GraphiQL on PGlite and runs mock.echo to SUCCEEDED', async 
   });
   // npm itself dies of the signal; the gateway under it must have stopped cleanly.
   expect(output).toContain('"msg":"callgate stopped"');
+  expect(output).toMatch(/admin key for this embedded database \(GraphiQL has it\): cg_live_\S+/);
 }, 90_000);
 
 it('the gateway exits 0 on SIGTERM', async () => {
