@@ -2,6 +2,7 @@
 // bad variable stops the start with its name instead of surfacing later as a strange failure.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseDuration } from './duration';
 
 const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
 const optionalString = z.preprocess(unsetIfEmpty, z.string().optional());
@@ -95,22 +96,19 @@ function isOrigin(entry: string): boolean {
   }
 }
 
-/** The units an operator thinks in for how long to keep things: "7d", "12h", "90m", "30s". */
-const DURATION_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** Shorter than a minute, a job would be gone before a client polling for its result could read it. */
 const MIN_RETENTION_MS = 60_000;
 /** Ten years: beyond that the number is a typo, and keeping everything is better said by a large value. */
-const MAX_RETENTION_MS = 3_650 * DURATION_UNIT_MS.d;
+const MAX_RETENTION_MS = 3_650 * 86_400_000;
 
 const retention = (fallback: string) =>
   z.preprocess(unsetIfEmpty, z.string().default(fallback)).transform((value, ctx) => {
-    const match = /^(\d+)\s*([smhd])$/.exec(value.trim());
-    const ms = match ? Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS] : NaN;
-    if (!(ms >= MIN_RETENTION_MS && ms <= MAX_RETENTION_MS)) {
+    try {
+      return parseDuration(value, { minMs: MIN_RETENTION_MS, maxMs: MAX_RETENTION_MS });
+    } catch {
       ctx.addIssue({ code: 'custom', message: `must be a duration from 1m to 3650d like "7d", "12h" or "90m", got "${value}"` });
       return z.NEVER;
     }
-    return ms;
   });
 
 const EnvSchema = z.object({

@@ -29,6 +29,13 @@ describe('parseDuration', () => {
     expect(() => parseDuration(text)).toThrow(message);
   });
 
+  it('takes other bounds when given (retention: 1 minute to 10 years)', () => {
+    const bounds = { minMs: 60_000, maxMs: 3_650 * 86_400_000 };
+    expect(parseDuration('90d', bounds)).toBe(90 * 86_400_000);
+    expect(() => parseDuration('30s', bounds)).toThrow('is shorter than the minimum of 1m');
+    expect(() => parseDuration('3651d', bounds)).toThrow('is longer than the maximum of 3650d');
+  });
+
   it('rejects what is not a string', () => {
     expect(() => parseDuration(3600)).toThrow('a duration is a string');
   });
