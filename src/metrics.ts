@@ -3,13 +3,17 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AttemptOutcome, JobStatus } from './db/schema';
 
+/** What everything that ends a job reports: the worker, the sweeper and cancelJob. */
+export interface FinishMetrics {
+  /** The job reached a final status. */
+  jobFinished(service: string, operation: string, status: JobStatus): void;
+}
+
 /** What the worker reports; the pool passes it to every run. */
-export interface JobMetrics {
+export interface JobMetrics extends FinishMetrics {
   /** Times one upstream call and counts it as in flight while it runs. */
   trackCall<T>(service: string, call: () => Promise<T>): Promise<T>;
   attemptEnded(service: string, operation: string, outcome: AttemptOutcome, durationMs: number): void;
-  /** The job reached a final status. */
-  jobFinished(service: string, operation: string, status: JobStatus): void;
 }
 
 /** What callService reports. */
@@ -43,7 +47,7 @@ export function createMetrics(): Metrics {
   });
   const finished = new Counter({
     name: 'callgate_jobs_finished_total',
-    help: 'Jobs that reached a final status in a worker of this instance.',
+    help: 'Jobs this instance brought to a final status: its workers, its sweeper and cancelJob.',
     labelNames: ['service', 'operation', 'status'] as const,
     registers,
   });

@@ -1,7 +1,7 @@
 export { enqueueJob, type NewJob, type Enqueued } from './enqueue';
 export { claimJobs, type ClaimedJob } from './claim';
 export { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
-export { recoverExpiredLeases, expireOverdueJobs } from './sweep';
+export { recoverExpiredLeases, expireOverdueJobs, type SweptJob } from './sweep';
 export { cancelJob, retryJob, CANCELLABLE, RETRYABLE, type ActionResult } from './actions';
 export {
   getJob,

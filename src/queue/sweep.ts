@@ -5,12 +5,17 @@
 // the late worker out: whatever it finishes with is discarded (finish.ts).
 import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { jobAttempts, jobs } from '../db/schema';
+import { jobAttempts, jobs, type JobRow } from '../db/schema';
 
 /** Bounds one sweep's transaction; a larger backlog is taken over the next sweeps. */
 const SWEEP_BATCH = 500;
 
-export async function recoverExpiredLeases(db: Db): Promise<{ id: string; status: string }[]> {
+/** A job the sweep moved, with what the finished-jobs counter needs. */
+export type SweptJob = Pick<JobRow, 'id' | 'service' | 'operation' | 'status'>;
+
+const swept = { id: jobs.id, service: jobs.service, operation: jobs.operation, status: jobs.status };
+
+export async function recoverExpiredLeases(db: Db): Promise<SweptJob[]> {
   return db.transaction(async (tx) => {
     const lost = await tx
       .select({
@@ -39,7 +44,7 @@ export async function recoverExpiredLeases(db: Db): Promise<{ id: string; status
         updatedAt: sql`now()`,
       })
       .where(inArray(jobs.id, lost.map((j) => j.id)))
-      .returning({ id: jobs.id, status: jobs.status });
+      .returning(swept);
     const now = new Date();
     await tx.insert(jobAttempts).values(
       lost.map((j) => ({
@@ -57,7 +62,7 @@ export async function recoverExpiredLeases(db: Db): Promise<{ id: string; status
   });
 }
 
-export async function expireOverdueJobs(db: Db): Promise<{ id: string }[]> {
+export async function expireOverdueJobs(db: Db): Promise<SweptJob[]> {
   return db.transaction(async (tx) => {
     const overdue = await tx
       .select({ id: jobs.id, attempts: jobs.attempts })
@@ -67,10 +72,11 @@ export async function expireOverdueJobs(db: Db): Promise<{ id: string }[]> {
       .for('update', { skipLocked: true });
     if (overdue.length === 0) return [];
     const error = 'deadline passed before the job could be sent';
-    await tx
+    const expired = await tx
       .update(jobs)
       .set({ status: 'expired', lastError: error, completedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(inArray(jobs.id, overdue.map((j) => j.id)));
+      .where(inArray(jobs.id, overdue.map((j) => j.id)))
+      .returning(swept);
     const now = new Date();
     await tx.insert(jobAttempts).values(
       overdue.map((j) => ({
@@ -83,6 +89,6 @@ export async function expireOverdueJobs(db: Db): Promise<{ id: string }[]> {
         error,
       })),
     );
-    return overdue.map(({ id }) => ({ id }));
+    return expired;
   });
 }

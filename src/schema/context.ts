@@ -5,7 +5,7 @@ import type { Caller } from '../auth/caller';
 import type { UpstreamClient } from '../clients/types';
 import type { Db } from '../db/client';
 import type { EventBus } from '../events/bus';
-import type { EnqueueMetrics } from '../metrics';
+import type { EnqueueMetrics, FinishMetrics } from '../metrics';
 import type { LiveRegistry } from '../registry';
 import type { ServiceKind } from '../db/schema';
 import type { Breakers } from '../worker/breakers';
@@ -23,7 +23,8 @@ export interface GraphQLContext {
   clients: Record<ServiceKind, UpstreamClient>;
   bus: EventBus;
   breakers: Breakers;
-  metrics: EnqueueMetrics;
+  /** callService counts what it enqueues, cancelJob what it finishes. */
+  metrics: EnqueueMetrics & FinishMetrics;
   /** To drop a revoked key from this instance's cache at once. */
   auth: Authenticator;
   /** callService's rate limit and input size (call-limits.ts). */

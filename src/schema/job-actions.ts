@@ -62,7 +62,11 @@ builder.mutationFields((t) => ({
     description: `${describe(CANCELLABLE)} → CANCELLED; a running call is aborted. Ops and admin keys only.`,
     authScopes: { ops: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => withMessage(await cancelJob(ctx.db, ctx.tenantId, id)),
+    resolve: async (_root, { id }, ctx) => {
+      const result = await cancelJob(ctx.db, ctx.tenantId, id);
+      if (result.kind === 'done') ctx.metrics.jobFinished(result.job.service, result.job.operation, result.job.status);
+      return withMessage(result);
+    },
   }),
   retryJob: t.field({
     type: JobActionResult,

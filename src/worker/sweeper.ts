@@ -1,8 +1,10 @@
 // Runs the sweeper statements on a timer on every instance: crashed workers' jobs come back after
 // their lease, overdue pending jobs expire. Cheap when there is nothing to do (two index scans).
 import type { Db } from '../db/client';
+import { FINAL_JOB_STATUS } from '../db/schema';
 import type { Logger } from '../logger';
-import { expireOverdueJobs, recoverExpiredLeases } from '../queue';
+import type { FinishMetrics } from '../metrics';
+import { expireOverdueJobs, recoverExpiredLeases, type SweptJob } from '../queue';
 
 export interface Sweeper {
   start(): void;
@@ -11,16 +13,32 @@ export interface Sweeper {
   sweep(): Promise<void>;
 }
 
-export function createSweeper({ db, log, intervalMs }: { db: Db; log: Logger; intervalMs: number }): Sweeper {
+export interface SweeperOptions {
+  db: Db;
+  log: Logger;
+  /** Counts the jobs a sweep failed (lost on their last attempt) or expired. */
+  metrics: FinishMetrics;
+  intervalMs: number;
+}
+
+export function createSweeper({ db, log, metrics, intervalMs }: SweeperOptions): Sweeper {
   const slog = log.child({ component: 'sweeper' });
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
 
+  /** Counted after each statement commits, so a failing second statement loses none of the first's. */
+  function countFinished(swept: SweptJob[]): void {
+    // A recovered job with attempts left is PENDING again, not finished.
+    for (const job of swept) if (FINAL_JOB_STATUS.has(job.status)) metrics.jobFinished(job.service, job.operation, job.status);
+  }
+
   async function sweep(): Promise<void> {
     try {
       const recovered = await recoverExpiredLeases(db);
+      countFinished(recovered);
       if (recovered.length) slog.warn({ jobs: recovered }, 'recovered jobs whose lease expired');
       const expired = await expireOverdueJobs(db);
+      countFinished(expired);
       if (expired.length) slog.info({ jobs: expired.map((j) => j.id) }, 'expired jobs past their deadline');
     } catch (err) {
       slog.error({ err }, 'sweep failed; trying again at the next interval');

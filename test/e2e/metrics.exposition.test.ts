@@ -120,6 +120,24 @@ services:
     expect(text).not.toMatch(/idempotency|"once"/);
   });
 
+  it('counts jobs cancelled through cancelJob and expired by the sweeper', async () => {
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const cancelled = await t.call('up', 'ok', {}, { runAt: later });
+    const cancel = await t.gql(`mutation($id: ID!) { cancelJob(id: $id) { __typename } }`, { id: cancelled });
+    expect(cancel.data?.cancelJob).toEqual({ __typename: 'JobActionSuccess' });
+    // Due after its deadline: the sweeper expires it without sending it.
+    const expired = await t.call('up', 'ok', {}, { runAt: later, deadline: new Date(Date.now() + 300).toISOString() });
+    await t.waitForStatus(expired, ['EXPIRED']);
+
+    const finished = async (status: string) => (await scrape(t)).value('callgate_jobs_finished_total', { service: 'up', operation: 'ok', status });
+    expect(await finished('cancelled')).toBe(1);
+    // The sweeper counts right after its statement commits, which a poll of the job can see first.
+    await expect.poll(() => finished('expired'), { timeout: 2_000 }).toBe(1);
+    // Cancelling it again finishes nothing.
+    await t.gql(`mutation($id: ID!) { cancelJob(id: $id) { __typename } }`, { id: cancelled });
+    expect(await finished('cancelled')).toBe(1);
+  });
+
   it('shows each breaker state per operation as a state set', async () => {
     const { value } = await scrape(t);
     const fragile = { service: 'fragile', operation: 'down' };
@@ -172,6 +190,7 @@ describe('queue gauges on the embedded database', () => {
 services:
   - name: mock
     kind: mock
+    retry: { maxAttempts: 1 }
     operations: [{ name: echo }]
 `,
     });
@@ -205,5 +224,17 @@ services:
     // Only the job scheduled for later is left, and it is not due: nothing waits.
     expect(drained.value('callgate_queue_jobs', { status: 'pending' })).toBe(1);
     expect(drained.value('callgate_queue_oldest_due_pending_age_seconds')).toBe(0);
+  });
+
+  it('counts a job the sweeper failed because its worker was lost on the last attempt', async () => {
+    const id = await t.call('mock', 'echo', { lost: true });
+    // Claimed by a "worker" that never reports back; its 1 ms lease is gone at the next sweep.
+    expect((await claimJobs(t.app.database.db, 'crashed-worker', 1, 1)).map((j) => j.id)).toEqual([id]);
+    await t.waitForStatus(id, ['FAILED']);
+    await expect
+      .poll(async () => (await scrape(t)).value('callgate_jobs_finished_total', { service: 'mock', operation: 'echo', status: 'failed' }), {
+        timeout: 2_000,
+      })
+      .toBe(1);
   });
 });

@@ -39,7 +39,7 @@ async function takenOver() {
   const { job } = await enqueueJob(db, newJob({ maxAttempts: 5 }));
   const [first] = await claimJobs(db, 'same-instance', 1, 1);
   await new Promise((r) => setTimeout(r, 20));
-  expect(await recoverExpiredLeases(db)).toEqual([{ id: job.id, status: 'pending' }]);
+  expect(await recoverExpiredLeases(db)).toEqual([{ id: job.id, service: 'mock', operation: 'echo', status: 'pending' }]);
   const [second] = await claimJobs(db, 'same-instance', 1, 30_000);
   expect(second?.id).toBe(job.id);
   expect(second?.claimToken).not.toBe(first?.claimToken);
