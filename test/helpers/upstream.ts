@@ -6,6 +6,8 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export type Step =
   | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
+  /** Answers this status with `{ headers }`: the request's own headers, as a careless upstream echoes them. */
+  | { echoHeaders: number }
   | { hang: true }
   | { reset: true }
   | { slowBody: { chunks: number; intervalMs: number } }
@@ -112,6 +114,11 @@ function answer(step: Step, req: IncomingMessage, res: ServerResponse): void {
       else res.end(`chunk ${sent}\n`);
     }, step.slowBody.intervalMs);
     res.once('close', () => clearInterval(timer));
+    return;
+  }
+  if ('echoHeaders' in step) {
+    res.writeHead(step.echoHeaders, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ headers: req.headers }));
     return;
   }
   if ('bigBody' in step) {
