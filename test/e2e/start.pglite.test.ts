@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { groupAlive } from '../helpers/process-group';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -31,15 +32,6 @@ async function runGateway(command: string, args: string[], use: (url: string, ou
   await expect.poll(() => groupAlive(child.pid!), { timeout: 15_000 }).toBe(false);
   await rm(dataDir, { recursive: true, force: true });
   return { code, output };
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 it('npm start serves GraphiQL on PGlite and runs mock.echo to SUCCEEDED', async () => {

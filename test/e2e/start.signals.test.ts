@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { groupAlive } from '../helpers/process-group';
 import { hasPgServer, pgSkipReason } from '../helpers/db';
 import { useProcessFixture } from '../helpers/process-fixture';
 
@@ -25,15 +26,6 @@ interface JobRow {
   operation: string;
   status: string;
   locked_by: string | null;
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe.skipIf(!hasPgServer())(`npm start on a signal${hasPgServer() ? '' : ` (skipped: ${pgSkipReason()})`}`, () => {
