@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { describeMachine, LOAD_SECONDS, markdownTable, RESULTS_DIR, ROOT, SERVER_URL, stopChild, type FigureResult, type Machine } from './harness';
 
-const FIGURES = ['enqueue', 'drain', 'latency', 'stats'] as const;
+const FIGURES = ['enqueue', 'drain', 'latency', 'stats', 'tenant-scope'] as const;
 /** A figure takes about a minute, stats (seeding 4M rows) three on two busy cores; past this it is stuck and is stopped. */
 const FIGURE_TIMEOUT_MS = 420_000;
 const FIGURE_STOP_TIMEOUT_MS = 30_000;

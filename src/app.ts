@@ -13,6 +13,7 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { migrate } from './db/migrate';
 import type { ServiceKind } from './db/schema';
+import { tenantScope } from './db/tenant-scope';
 import { createAuthenticator } from './auth/authenticator';
 import { ensureDevKey } from './auth/dev-key';
 import { createEventBus } from './events/bus';
@@ -131,10 +132,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const yoga = createCallgateYoga(
     (initial) => {
       const caller = keys.callerOf(initial);
+      const asTenant = tenantScope(database.db, caller.tenantId);
       return {
         caller,
         tenantId: caller.tenantId,
         db: database.db,
+        asTenant,
         registry: registry.forTenant(caller.tenantId),
         clients,
         bus,
@@ -142,7 +145,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         metrics,
         auth,
         callLimits,
-        loaders: createLoaders(database.db, caller.tenantId),
+        loaders: createLoaders(asTenant, caller.tenantId),
       };
     },
     log,

@@ -4,12 +4,12 @@
 // changes that arrive during a read collapse into one more read.
 import { GraphQLError } from 'graphql';
 import { Repeater } from 'graphql-yoga';
-import type { Db } from '../db/client';
+import type { TenantScope } from '../db/tenant-scope';
 import { FINAL_JOB_STATUS, type JobRow } from '../db/schema';
 import { getJob } from '../queue';
 import type { EventBus } from './bus';
 
-export function followJob(db: Db, bus: EventBus, tenantId: string, id: string): Repeater<JobRow> {
+export function followJob(asTenant: TenantScope, bus: EventBus, tenantId: string, id: string): Repeater<JobRow> {
   return new Repeater<JobRow>(async (push, stop) => {
     let changed = true;
     let closing = false;
@@ -33,7 +33,7 @@ export function followJob(db: Db, bus: EventBus, tenantId: string, id: string): 
     let last = '';
     while (!stopped) {
       changed = false;
-      const job = await getJob(db, tenantId, id);
+      const job = await asTenant((tx) => getJob(tx, tenantId, id));
       if (!job) {
         stop(new GraphQLError(`job ${id} not found`, { extensions: { code: 'NOT_FOUND' } }));
         return;

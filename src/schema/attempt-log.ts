@@ -53,15 +53,17 @@ builder.queryFields((t) => ({
     resolve: (_root, { filter, first, after }, ctx) => {
       if (after != null && !/^\d{1,18}$/.test(after)) throw badInput('after is not a cursor from this API');
       return readPage(first ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, (limit) =>
-        listAttemptLog(ctx.db, {
-          tenantId: ctx.tenantId,
-          service: filter?.service ?? undefined,
-          operation: filter?.operation ?? undefined,
-          outcome: (filter?.outcome ?? undefined) as AttemptOutcome | undefined,
-          since: filter?.since ?? undefined,
-          after: after == null ? undefined : Number(after),
-          limit,
-        }),
+        ctx.asTenant((tx) =>
+          listAttemptLog(tx, {
+            tenantId: ctx.tenantId,
+            service: filter?.service ?? undefined,
+            operation: filter?.operation ?? undefined,
+            outcome: (filter?.outcome ?? undefined) as AttemptOutcome | undefined,
+            since: filter?.since ?? undefined,
+            after: after == null ? undefined : Number(after),
+            limit,
+          }),
+        ),
       );
     },
   }),

@@ -114,16 +114,18 @@ builder.mutationFields((t) => ({
       if (input.deadline && input.deadline.getTime() <= Date.now()) throw badInput('deadline is in the past');
       const admitted = ctx.callLimits.rateLimiter.take(ctx.caller.keyId ?? `tenant:${ctx.tenantId}`);
       if (!admitted.ok) return rateLimited(admitted.retryAfterSeconds);
-      const result = await submitJob(
-        ctx.db,
-        ctx.registry,
-        {
-          ...input,
-          // Inline JSON literals arrive as null-prototype objects; storing wants plain JSON.
-          input: JSON.parse(JSON.stringify(input.input ?? null)) as unknown,
-          tenantId: ctx.tenantId,
-        },
-        { maxInputBytes: ctx.callLimits.maxInputBytes },
+      const result = await ctx.asTenant((tx) =>
+        submitJob(
+          tx,
+          ctx.registry,
+          {
+            ...input,
+            // Inline JSON literals arrive as null-prototype objects; storing wants plain JSON.
+            input: JSON.parse(JSON.stringify(input.input ?? null)) as unknown,
+            tenantId: ctx.tenantId,
+          },
+          { maxInputBytes: ctx.callLimits.maxInputBytes },
+        ),
       );
       if (result.kind === 'enqueued' && !result.deduplicated) ctx.metrics.jobEnqueued(input.service, input.operation);
       return result.kind === 'enqueued' ? result : { ...result, message: messageOf(result) };

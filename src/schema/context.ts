@@ -4,6 +4,7 @@ import type { Authenticator } from '../auth/authenticator';
 import type { Caller } from '../auth/caller';
 import type { UpstreamClient } from '../clients/types';
 import type { Db } from '../db/client';
+import type { TenantScope } from '../db/tenant-scope';
 import type { EventBus } from '../events/bus';
 import type { EnqueueMetrics, FinishMetrics } from '../metrics';
 import type { LiveRegistry } from '../registry';
@@ -16,7 +17,13 @@ export interface GraphQLContext {
   caller: Caller;
   /** caller.tenantId: every job query and action takes it. */
   tenantId: string;
+  /** The owner's connection: keys, tenants and the registry, which are not behind row-level security. */
   db: Db;
+  /**
+   * Job and attempt statements run through this: a transaction as the caller's tenant, so row-level
+   * security backs up their tenant filter (db/tenant-scope.ts).
+   */
+  asTenant: TenantScope;
   /** The caller's tenant's view: the file's services and its own. */
   registry: LiveRegistry;
   /** testService calls through the same clients as the workers, SSRF guard included. */

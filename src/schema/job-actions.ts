@@ -63,7 +63,7 @@ builder.mutationFields((t) => ({
     authScopes: { ops: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      const result = await cancelJob(ctx.db, ctx.tenantId, id);
+      const result = await ctx.asTenant((tx) => cancelJob(tx, ctx.tenantId, id));
       if (result.kind === 'done') ctx.metrics.jobFinished(result.job.service, result.job.operation, result.job.status);
       return withMessage(result);
     },
@@ -73,6 +73,6 @@ builder.mutationFields((t) => ({
     description: `${describe(RETRYABLE)} → PENDING with a fresh attempt budget (and no deadline). Ops and admin keys only.`,
     authScopes: { ops: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => withMessage(await retryJob(ctx.db, ctx.tenantId, id)),
+    resolve: async (_root, { id }, ctx) => withMessage(await ctx.asTenant((tx) => retryJob(tx, ctx.tenantId, id))),
   }),
 }));

@@ -64,7 +64,7 @@ builder.queryFields((t) => ({
     type: Job,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => getJob(ctx.db, ctx.tenantId, id),
+    resolve: (_root, { id }, ctx) => ctx.asTenant((tx) => getJob(tx, ctx.tenantId, id)),
   }),
   jobs: t.field({
     type: JobConnection,
@@ -78,13 +78,15 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => {
       if (args.after && !isJobId(args.after)) throw badInput('after is not a cursor from this API');
       return readPage(args.first ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, (limit) =>
-        listJobSummaries(ctx.db, {
-          tenantId: ctx.tenantId,
-          status: (args.status ?? undefined) as JobStatus | undefined,
-          service: args.service ?? undefined,
-          after: args.after ?? undefined,
-          limit,
-        }),
+        ctx.asTenant((tx) =>
+          listJobSummaries(tx, {
+            tenantId: ctx.tenantId,
+            status: (args.status ?? undefined) as JobStatus | undefined,
+            service: args.service ?? undefined,
+            after: args.after ?? undefined,
+            limit,
+          }),
+        ),
       );
     },
   }),
@@ -95,7 +97,7 @@ builder.subscriptionFields((t) => ({
     type: Job,
     description: 'The job now, then each change; completes after a final status.',
     args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, { id }, ctx) => followJob(ctx.db, ctx.bus, ctx.tenantId, id),
+    subscribe: (_root, { id }, ctx) => followJob(ctx.asTenant, ctx.bus, ctx.tenantId, id),
     resolve: (job) => job,
   }),
 }));

@@ -3,7 +3,7 @@
 // not 100). Built per operation, so nothing is cached across requests or callers.
 import DataLoader from 'dataloader';
 import type { AttemptRow } from '../db/schema';
-import type { Db } from '../db/client';
+import type { TenantScope } from '../db/tenant-scope';
 import { getJobPayloads, listAttemptsOfJobs, type JobPayload } from '../queue';
 
 export interface Loaders {
@@ -16,12 +16,12 @@ export interface Loaders {
 /** One IN (…) list per statement: the largest page (100 jobs) batches whole, and no list grows unbounded. */
 const MAX_BATCH_SIZE = 100;
 
-export function createLoaders(db: Db, tenantId: string): Loaders {
+export function createLoaders(asTenant: TenantScope, tenantId: string): Loaders {
   return {
     attempts: new DataLoader(
       async (ids) => {
         const byJob = new Map<string, AttemptRow[]>();
-        for (const a of await listAttemptsOfJobs(db, ids)) {
+        for (const a of await asTenant((tx) => listAttemptsOfJobs(tx, ids))) {
           const list = byJob.get(a.jobId);
           if (list) list.push(a);
           else byJob.set(a.jobId, [a]);
@@ -32,7 +32,7 @@ export function createLoaders(db: Db, tenantId: string): Loaders {
     ),
     payloads: new DataLoader(
       async (ids) => {
-        const byId = new Map((await getJobPayloads(db, tenantId, ids)).map((p) => [p.id, p]));
+        const byId = new Map((await asTenant((tx) => getJobPayloads(tx, tenantId, ids))).map((p) => [p.id, p]));
         return ids.map((id) => byId.get(id) ?? null);
       },
       { maxBatchSize: MAX_BATCH_SIZE },

@@ -45,6 +45,6 @@ builder.queryFields((t) => ({
     type: QueueHealthType,
     description: 'Queue depth and lag now, running jobs per instance, and the live instances. Ops and admin keys only.',
     authScopes: { ops: true },
-    resolve: (_root, _args, ctx) => queueHealth(ctx.db, { tenantId: ctx.tenantId }),
+    resolve: (_root, _args, ctx) => ctx.asTenant((tx) => queueHealth(tx, { tenantId: ctx.tenantId })),
   }),
 }));

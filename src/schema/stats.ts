@@ -85,12 +85,14 @@ builder.queryFields((t) => ({
       operation: t.arg.string(),
     },
     resolve: (_root, { window, service, operation }, ctx) =>
-      jobStats(ctx.db, {
-        tenantId: ctx.tenantId,
-        windowMs: window ?? DEFAULT_WINDOW_MS,
-        service: service ?? undefined,
-        operation: operation ?? undefined,
-      }),
+      ctx.asTenant((tx) =>
+        jobStats(tx, {
+          tenantId: ctx.tenantId,
+          windowMs: window ?? DEFAULT_WINDOW_MS,
+          service: service ?? undefined,
+          operation: operation ?? undefined,
+        }),
+      ),
   }),
   failingServices: t.field({
     type: [FailingServiceType],
@@ -103,7 +105,7 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => {
       const minFailures = args.minFailures ?? DEFAULT_MIN_FAILURES;
       if (minFailures < 1) throw badInput(`minFailures must be at least 1, got ${minFailures}`);
-      return failingServices(ctx.db, { tenantId: ctx.tenantId, windowMs: args.window ?? DEFAULT_WINDOW_MS, minFailures });
+      return ctx.asTenant((tx) => failingServices(tx, { tenantId: ctx.tenantId, windowMs: args.window ?? DEFAULT_WINDOW_MS, minFailures }));
     },
   }),
 }));
