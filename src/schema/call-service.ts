@@ -12,6 +12,8 @@ type Result<K extends CallResult['kind']> = Extract<CallResult, { kind: K }>;
 type ErrorResult<K extends Exclude<CallResult['kind'], 'enqueued'>> = Result<K> & { message: string };
 
 const MAX_ATTEMPTS_LIMIT = 100;
+/** Registry names are at most 64 characters (registry/load-file.ts): a longer one names nothing, and is not echoed back. */
+const MAX_NAME_LENGTH = 64;
 const PRIORITY_RANGE = 1_000_000;
 
 const CallServiceSuccess = builder.objectRef<Result<'enqueued'>>('CallServiceSuccess').implement({
@@ -112,6 +114,8 @@ builder.mutationFields((t) => ({
       if (input.priority != null && Math.abs(input.priority) > PRIORITY_RANGE)
         throw badInput(`priority must be between -${PRIORITY_RANGE} and ${PRIORITY_RANGE}`);
       if (input.deadline && input.deadline.getTime() <= Date.now()) throw badInput('deadline is in the past');
+      if (input.service.length > MAX_NAME_LENGTH || input.operation.length > MAX_NAME_LENGTH)
+        throw badInput(`service and operation names are at most ${MAX_NAME_LENGTH} characters`);
       const admitted = ctx.callLimits.rateLimiter.take(ctx.caller.keyId ?? `tenant:${ctx.tenantId}`);
       if (!admitted.ok) return rateLimited(admitted.retryAfterSeconds);
       const result = await ctx.asTenant((tx) =>

@@ -43,6 +43,23 @@ describe('callService with bad input', () => {
     expect(res.data?.callService).toEqual({ __typename: 'UnknownServiceError', message: 'unknown service "nope"', service: 'nope' });
   });
 
+  it('refuses an over-long service or operation name without echoing it or creating a job', async () => {
+    const before = await jobCount();
+    const long = 'x'.repeat(100_000);
+    for (const input of [
+      { service: long, operation: 'send', input: {} },
+      { service: 'mail', operation: long, input: {} },
+    ]) {
+      const res = await callWith(input);
+      expect(res.errors?.[0]).toMatchObject({
+        message: 'service and operation names are at most 64 characters',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      expect(JSON.stringify(res)).not.toContain('x'.repeat(65));
+    }
+    expect(await jobCount()).toBe(before);
+  });
+
   it('answers UnknownOperationError for an unknown operation', async () => {
     const res = await callWith({ service: 'mail', operation: 'fax', input: {} });
     expect(res.data?.callService).toMatchObject({ __typename: 'UnknownOperationError', service: 'mail', operation: 'fax' });
