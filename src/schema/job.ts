@@ -2,7 +2,7 @@
 // the jobUpdated(id) subscription. Every read is scoped to the caller's tenant.
 import { JOB_STATUS, type JobRow, type JobStatus } from '../db/schema';
 import { hasRole } from '../auth/caller';
-import { followJob } from '../events/follow-job';
+import { followJob } from './follow-job';
 import { getJob, isJobId, listJobSummaries, type JobSummary } from '../queue';
 import { JobAttempt } from './attempt-log';
 import { badInput, builder, upperCaseEnum } from './builder';

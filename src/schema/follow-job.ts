@@ -1,4 +1,5 @@
-// followJob: a job's current state at once, then each change, ending after a final status (or when
+// followJob (jobUpdated's source; here, not in events/, because it speaks GraphQL): a job's
+// current state at once, then each change, ending after a final status (or when
 // the instance shuts down: one last read, then a clean `complete` for SSE and WebSocket subscribers).
 // Events only say "this job changed"; the job is re-read by id (NOTIFY payloads stay small), and
 // changes that arrive during a read collapse into one more read.
@@ -7,7 +8,7 @@ import { Repeater } from 'graphql-yoga';
 import type { TenantScope } from '../db/tenant-scope';
 import { FINAL_JOB_STATUS, type JobRow } from '../db/schema';
 import { getJob } from '../queue';
-import type { EventBus } from './bus';
+import type { EventBus } from '../events/bus';
 
 export function followJob(asTenant: TenantScope, bus: EventBus, tenantId: string, id: string): Repeater<JobRow> {
   return new Repeater<JobRow>(async (push, stop) => {
