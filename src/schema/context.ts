@@ -9,7 +9,7 @@ import type { EventBus } from '../events/bus';
 import type { EnqueueMetrics, FinishMetrics } from '../metrics';
 import type { LiveRegistry } from '../registry';
 import type { ServiceKind } from '../db/schema';
-import type { Breakers } from '../worker/breakers';
+import type { BreakerStates } from '../worker/breakers';
 import type { CallLimits } from './call-limits';
 import type { Loaders } from './loaders';
 
@@ -29,7 +29,7 @@ export interface GraphQLContext {
   /** testService calls through the same clients as the workers, SSRF guard included. */
   clients: Record<ServiceKind, UpstreamClient>;
   bus: EventBus;
-  breakers: Breakers;
+  breakers: BreakerStates;
   /** callService counts what it enqueues, cancelJob what it finishes. */
   metrics: EnqueueMetrics & FinishMetrics;
   /** To drop a revoked key from this instance's cache at once. */

@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { readQueueDepth, type QueueDepth } from '../queue';
 import type { Registry } from '../registry';
-import { BREAKER_STATE, type Breakers } from '../worker/breakers';
+import { BREAKER_STATE, type BreakerStates } from '../worker/breakers';
 
 export const METRICS_PATH = '/metrics';
 
@@ -15,7 +15,7 @@ export interface MetricsSources {
   metrics: Metrics;
   db: Db;
   registry: Registry;
-  breakers: Breakers;
+  breakers: BreakerStates;
   log: Logger;
 }
 

@@ -36,6 +36,9 @@ export interface Breakers {
   shutdown(): void;
 }
 
+/** What the API and /metrics may do with the breakers: read their state, never run or reset them. */
+export type BreakerStates = Pick<Breakers, 'snapshot'>;
+
 export interface BreakersOptions {
   log: Logger;
   /** Clock for retryAt and nextProbeAt. opossum's own timers always run on real time. */
