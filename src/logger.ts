@@ -30,8 +30,16 @@ export function serializeError(err: unknown): unknown {
     type: (err as Error).name,
     message: `Failed query: ${failed.query}`,
     path: (err as { path?: unknown }).path,
-    cause: failed.cause instanceof Error ? pino.stdSerializers.err(failed.cause) : undefined,
+    cause: failed.cause instanceof Error ? databaseError(failed.cause) : undefined,
   };
+}
+
+/**
+ * The driver's error by name, message and SQLSTATE only: PGlite's errors also carry the query's
+ * `params`, and PostgreSQL's `detail` can quote a row's values (`Key (…)=(…) already exists`).
+ */
+function databaseError(cause: Error): { type: string; message: string; code?: unknown } {
+  return { type: cause.name, message: cause.message, code: (cause as { code?: unknown }).code };
 }
 
 /** How an error reads inside a log message: a failed query by its SQL only. */
