@@ -183,7 +183,8 @@ export interface Row {
   baseline: string;
   ratio: string;
   target: string;
-  met: boolean;
+  /** Undefined for a row that has no target (a reference point, like enqueue at 1 client). */
+  met: boolean | undefined;
 }
 
 export interface FigureResult {
@@ -211,7 +212,7 @@ export async function saveFigure(figure: string, rows: Row[], details: Record<st
 
 export function markdownTable(rows: Row[]): string {
   const lines = ['| figure | callgate | baseline | ratio | target |', '|---|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${r.figure} | ${r.callgate} | ${r.baseline} | ${r.ratio} | ${r.target} ${r.met ? '(met)' : '(missed)'} |`);
+  for (const r of rows) lines.push(`| ${r.figure} | ${r.callgate} | ${r.baseline} | ${r.ratio} | ${r.target}${r.met === undefined ? '' : r.met ? ' (met)' : ' (missed)'} |`);
   return lines.join('\n');
 }
 

@@ -38,7 +38,7 @@ for (const figure of FIGURES) {
 
 const machine = await machineNow();
 const rows = results.flatMap((r) => r.rows);
-const missed = rows.filter((r) => !r.met).map((r) => r.figure);
+const missed = rows.filter((r) => r.met === false).map((r) => r.figure);
 const machineLine = `${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, PostgreSQL ${machine.postgres}; ${LOAD_SECONDS} s of load per figure`;
 const markdown = [
   `# callgate benchmarks, ${startedAt.slice(0, 16).replace('T', ' ')} UTC`,
