@@ -1,9 +1,11 @@
 // `callgate jobs stats | failing | list | show ID | retry ID | cancel ID`: the job views ops reach
 // for in an incident, and the two actions, all through the queue module's statements.
 import { DEFAULT_TENANT_ID, JOB_STATUS, type JobRow, type JobStatus } from '../db/schema';
-import { DurationError, parseDuration } from '../duration';
+import { DurationError, formatDuration, parseDuration } from '../duration';
 import {
   cancelJob,
+  DEFAULT_MIN_FAILURES,
+  DEFAULT_STATS_WINDOW_MS,
   CANCELLABLE,
   failingServices,
   getJob,
@@ -28,9 +30,7 @@ import {
 import { formatAge, formatNumber, formatRate, formatTime, NONE, renderFields, renderTable, truncate } from './table';
 
 /** The GraphQL defaults: recent enough to show an incident, wide enough to hold a few thousand calls. */
-const DEFAULT_WINDOW = '1h';
-/** Below 10 failed calls in the window an operation is noisy rather than failing (as in GraphQL). */
-const DEFAULT_MIN_FAILURES = 10;
+const DEFAULT_WINDOW = formatDuration(DEFAULT_STATS_WINDOW_MS);
 /** A screenful; scripts that want more say so. */
 const DEFAULT_LIST_LIMIT = 20;
 /** listJobs reads one page; past this a script should page through GraphQL's `jobs` instead. */

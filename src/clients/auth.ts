@@ -2,7 +2,7 @@
 // variable name on every attempt, so a rotated secret applies at once and none is ever stored.
 import type { Dispatcher } from 'undici';
 import type { AuthConfig, ServiceDef } from '../registry/types';
-import { TokenError, type ClientCredentials, type TokenSource } from './oauth2';
+import { clientBasicCredentials, TokenError, type ClientCredentials, type TokenSource } from './oauth2';
 
 /** Resolves an environment variable name to its value; the only way a secret reaches a client. */
 export type SecretLookup = (envName: string) => string | undefined;
@@ -62,11 +62,10 @@ export function createAuthResolver(opts: AuthResolverOptions) {
         if (err instanceof TokenError) throw new AuthError(err.message, err.retryable, { cause: err.cause });
         throw err;
       }
-      const clientBasic = Buffer.from(`${grant.clientId}:${grant.clientSecret}`, 'utf8').toString('base64');
       return {
         headers: { authorization: `Bearer ${token}` },
         redact: ['authorization'],
-        secrets: [token, grant.clientSecret, clientBasic],
+        secrets: [token, grant.clientSecret, clientBasicCredentials(grant)],
         renew: async () => {
           opts.tokens.invalidate(grant, token);
           const renewed = await withToken();

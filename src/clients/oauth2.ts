@@ -88,12 +88,16 @@ export function createTokenSource(opts: TokenSourceOptions = {}): TokenSource {
 }
 
 /**
- * Client id and secret go in HTTP Basic, form-encoded first (RFC 6749 §2.3.1: the method every
- * authorization server must support).
+ * The Basic credentials of the token request: client id and secret form-encoded first (RFC 6749
+ * §2.3.1: the method every authorization server must support). auth.ts scrubs exactly this value.
  */
-async function fetchToken(grant: ClientCredentials, dispatcher: Dispatcher): Promise<{ token: string; lifetimeMs?: number }> {
+export function clientBasicCredentials(grant: ClientCredentials): string {
   const form = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-  const basic = Buffer.from(`${form(grant.clientId)}:${form(grant.clientSecret)}`, 'utf8').toString('base64');
+  return Buffer.from(`${form(grant.clientId)}:${form(grant.clientSecret)}`, 'utf8').toString('base64');
+}
+
+async function fetchToken(grant: ClientCredentials, dispatcher: Dispatcher): Promise<{ token: string; lifetimeMs?: number }> {
+  const basic = clientBasicCredentials(grant);
   const body = new URLSearchParams({ grant_type: 'client_credentials', ...(grant.scope ? { scope: grant.scope } : {}) });
   const failed = (why: string, retryable: boolean, cause?: unknown) =>
     new TokenError(`OAuth2 token request to ${grant.tokenUrl} failed: ${why}`, retryable, { cause });

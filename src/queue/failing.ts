@@ -7,6 +7,9 @@ import { selectRows } from '../db/rows';
 import { IS_CALL } from './call-outcomes';
 import { jobOf } from './stats';
 
+/** Below 10 failed calls in the window an operation is noisy rather than failing (GraphQL and CLI). */
+export const DEFAULT_MIN_FAILURES = 10;
+
 export interface FailingScope {
   tenantId: string;
   windowMs: number;

@@ -9,6 +9,9 @@ import { selectRows } from '../db/rows';
 import { IS_FINAL, type JobStatus } from '../db/schema';
 import { IS_CALL } from './call-outcomes';
 
+/** The stats window when none is given (GraphQL and CLI alike): the last hour. */
+export const DEFAULT_STATS_WINDOW_MS = 3_600_000;
+
 export interface StatsScope {
   tenantId: string;
   windowMs: number;

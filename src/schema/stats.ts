@@ -1,15 +1,12 @@
 // jobStats and failingServices: what is slow and what is failing, per service operation, over a
 // window ending now. The SQL lives in queue/stats.ts and queue/failing.ts; a failing operation
 // carries its live breaker from breakers.ts, shown with the same BreakerStatus type as `services`.
-import { failingServices, jobStats, type FailingOperation, type JobStat } from '../queue';
+import { DEFAULT_MIN_FAILURES, DEFAULT_STATS_WINDOW_MS, failingServices, jobStats, type FailingOperation, type JobStat } from '../queue';
 import { badInput, builder } from './builder';
 import { DurationScalar } from './duration';
 import { BreakerStatus } from './service';
 
 /** The GraphQL default window: recent enough to show an incident, wide enough to hold a few thousand calls. */
-const DEFAULT_WINDOW_MS = 3_600_000;
-/** Below 10 failed calls an hour, an operation is noisy rather than failing. */
-const DEFAULT_MIN_FAILURES = 10;
 
 const JobStatusCounts = builder.objectRef<JobStat['byStatus']>('JobStatusCounts').implement({
   description: 'Jobs created in the window, by the status they have now.',
@@ -80,7 +77,7 @@ builder.queryFields((t) => ({
     description: 'Per service operation over the window: jobs by status, success rate, attempts, call durations, throughput, queue lag. Ops and admin keys only.',
     authScopes: { ops: true },
     args: {
-      window: t.arg({ type: DurationScalar, defaultValue: DEFAULT_WINDOW_MS }),
+      window: t.arg({ type: DurationScalar, defaultValue: DEFAULT_STATS_WINDOW_MS }),
       service: t.arg.string(),
       operation: t.arg.string(),
     },
@@ -88,7 +85,7 @@ builder.queryFields((t) => ({
       ctx.asTenant((tx) =>
         jobStats(tx, {
           tenantId: ctx.tenantId,
-          windowMs: window ?? DEFAULT_WINDOW_MS,
+          windowMs: window ?? DEFAULT_STATS_WINDOW_MS,
           service: service ?? undefined,
           operation: operation ?? undefined,
         }),
@@ -99,13 +96,13 @@ builder.queryFields((t) => ({
     description: 'Operations with at least minFailures failed calls in the window, most failures first. Ops and admin keys only.',
     authScopes: { ops: true },
     args: {
-      window: t.arg({ type: DurationScalar, defaultValue: DEFAULT_WINDOW_MS }),
+      window: t.arg({ type: DurationScalar, defaultValue: DEFAULT_STATS_WINDOW_MS }),
       minFailures: t.arg.int({ defaultValue: DEFAULT_MIN_FAILURES }),
     },
     resolve: (_root, args, ctx) => {
       const minFailures = args.minFailures ?? DEFAULT_MIN_FAILURES;
       if (minFailures < 1) throw badInput(`minFailures must be at least 1, got ${minFailures}`);
-      return ctx.asTenant((tx) => failingServices(tx, { tenantId: ctx.tenantId, windowMs: args.window ?? DEFAULT_WINDOW_MS, minFailures }));
+      return ctx.asTenant((tx) => failingServices(tx, { tenantId: ctx.tenantId, windowMs: args.window ?? DEFAULT_STATS_WINDOW_MS, minFailures }));
     },
   }),
 }));
