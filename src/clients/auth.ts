@@ -1,6 +1,7 @@
 // Turns a service's auth config into request headers. Secrets are looked up by environment
 // variable name on every attempt, so a rotated secret applies at once and none is ever stored.
 import type { Dispatcher } from 'undici';
+import { tenantSecretPrefix } from '../registry/tenant-secrets';
 import type { AuthConfig, ServiceDef } from '../registry/types';
 import { clientBasicCredentials, TokenError, type ClientCredentials, type TokenSource } from './oauth2';
 
@@ -44,7 +45,7 @@ export interface AuthResolverOptions {
 export function createAuthResolver(opts: AuthResolverOptions) {
   return async function authHeaders(service: ServiceDef, dispatcher: Dispatcher): Promise<AuthHeaders> {
     const auth = service.auth;
-    const read = secretReader(opts.secret, service.name);
+    const read = secretReader(opts.secret, service);
     if (auth === undefined) return { headers: {}, redact: [], secrets: [] };
     if (!('oauth2ClientCredentials' in auth)) return staticHeaders(auth, read);
     const config = auth.oauth2ClientCredentials;
@@ -79,8 +80,13 @@ export function createAuthResolver(opts: AuthResolverOptions) {
 
 export type AuthResolver = ReturnType<typeof createAuthResolver>;
 
-function secretReader(secret: SecretLookup, serviceName: string) {
+function secretReader(secret: SecretLookup, service: ServiceDef) {
+  const serviceName = service.name;
   return (envName: string): string => {
+    // Checked at every read, not only at registration: the rule holds whatever path made the service.
+    if (service.tenantId !== undefined && !envName.startsWith(tenantSecretPrefix(service.tenantId))) {
+      throw new AuthError(`service ${serviceName} may only read variables named ${tenantSecretPrefix(service.tenantId)}*`, false);
+    }
     const value = secret(envName);
     if (value === undefined || value === '') {
       throw new AuthError(`environment variable ${envName} (auth of service ${serviceName}) is not set`, false);

@@ -1,6 +1,7 @@
 // The admin service API: registerService, updateService, deleteService, setServiceMode and
 // testService, and the mockTemplates to start from. A definition is checked by the registry's own
 // file validator (one set of rules, the same located messages); statements in registry/services.ts.
+import { forbiddenEnvNames, tenantSecretPrefix } from '../registry/tenant-secrets';
 import { randomUUID } from 'node:crypto';
 import { isPlatformAdmin } from '../auth/caller';
 import { MOCK_TEMPLATES, mockTemplate } from '../clients/mock-templates';
@@ -185,10 +186,16 @@ function withoutNulls<T extends object>(value: T): { [K in keyof T]?: Exclude<T[
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as never;
 }
 
-function validated(input: DefinitionInput): { def: ServiceDef } | Invalid {
+function validated(input: DefinitionInput, tenantId: string): { def: ServiceDef } | Invalid {
   const { raw, problems: templateProblems } = definitionOf(input);
   const parsed = parseServiceDefinition(raw);
-  const problems = [...templateProblems, ...('problems' in parsed ? parsed.problems : [])];
+  const secretProblems =
+    'def' in parsed
+      ? forbiddenEnvNames(parsed.def.auth, tenantId).map(
+          (name) => `service "${parsed.def.name}", field "auth": ${name} is not this tenant's; name variables ${tenantSecretPrefix(tenantId)}*`,
+        )
+      : [];
+  const problems = [...templateProblems, ...('problems' in parsed ? parsed.problems : []), ...secretProblems];
   if ('def' in parsed && problems.length === 0) return { def: { ...parsed.def, source: 'api' } };
   return { kind: 'invalid', problems, message: `invalid service: ${problems.join('; ')}` };
 }
@@ -251,7 +258,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: ServiceInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const checked = validated(input);
+      const checked = validated(input, ctx.tenantId);
       if ('kind' in checked) return checked;
       const taken: NameTaken = { kind: 'name_taken', service: input.name, message: `a service named "${input.name}" exists` };
       if (ctx.registry.service(input.name)) return taken;
@@ -267,7 +274,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const own = ownService(ctx, input.name);
       if ('kind' in own) return own;
-      const checked = validated(input);
+      const checked = validated(input, ctx.tenantId);
       if ('kind' in checked) return checked;
       if (!(await replaceApiService(ctx.db, ctx.tenantId, checked.def))) return notFound(input.name);
       return saved(ctx, { ...checked.def, tenantId: ctx.tenantId });

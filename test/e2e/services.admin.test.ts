@@ -4,6 +4,7 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema';
+import { tenantSecretPrefix } from '../../src/registry/tenant-secrets';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { createTenantWithKeys, gqlAs } from '../helpers/keys';
 import { startUpstream, type Upstream } from '../helpers/upstream';
@@ -109,6 +110,19 @@ describe('registerService', () => {
     const job = await finished(acme.client, called.job!.id);
     expect(job).toEqual({ status: 'SUCCEEDED', output: { city: 'Oslo', temperature: 3 } });
     expect(upstream.requests.filter((r) => r.path === '/v1/forecast/Oslo')).toHaveLength(1);
+  });
+
+  it("refuses auth that names a variable outside the tenant's own CALLGATE_SECRET_<tenant>_ prefix", async () => {
+    const prefix = tenantSecretPrefix(acme.tenant.id);
+    for (const auth of [{ bearerTokenEnv: 'DATABASE_URL' }, { basic: { usernameEnv: `${prefix}USER`, passwordEnv: `${tenantSecretPrefix(globex.tenant.id)}PASS` } }]) {
+      const { body } = await gqlAs(t, acme.admin, REGISTER, { input: { ...weather('acme-leaky'), auth } });
+      expect(body.data!.registerService).toMatchObject({ __typename: 'InvalidServiceError' });
+      expect(body.data!.registerService.problems.join(' ')).toContain(`name variables ${prefix}*`);
+    }
+    const own = await gqlAs(t, acme.admin, REGISTER, { input: { ...weather('acme-keyed'), auth: { bearerTokenEnv: `${prefix}WEATHER_TOKEN` } } });
+    expect(own.body.data!.registerService).toMatchObject({ __typename: 'ServiceSuccess' });
+    // Leave the tenant's service list as the next tests expect it.
+    expect((await gqlAs(t, acme.admin, DELETE, { name: 'acme-keyed' })).body.data!.deleteService).toMatchObject({ __typename: 'DeleteServiceSuccess' });
   });
 
   it('is the tenant\'s own: another tenant neither sees nor calls it, and cannot take its name', async () => {
