@@ -31,9 +31,9 @@ export const keysCommands: readonly Command[] = [
       'attempt logs and the queue and cancels or retries, admin also manages services and keys. ' +
       'Send the key as "Authorization: Bearer <key>" (graphql-ws: connectionParams.authorization).',
     options: {
-      tenant: { type: 'string', value: '<name or id>', description: 'the tenant the key belongs to (required)' },
-      role: { type: 'string', value: `<${API_KEY_ROLE.join('|')}>`, description: 'what the key may do (required)' },
-      name: { type: 'string', value: '<label>', description: 'a label shown in apiKeys and logs (default: "cli")' },
+      tenant: { type: 'string', value: 'name or id', description: 'the tenant the key belongs to (required)' },
+      role: { type: 'string', value: API_KEY_ROLE.join('|'), description: 'what the key may do (required)' },
+      name: { type: 'string', value: 'label', description: 'a label shown in apiKeys and logs (default: "cli")' },
     },
     async run({ values }, ctx) {
       const tenantRef = stringOption(values, 'tenant');

@@ -11,8 +11,18 @@ export interface Violation {
 
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, logger: false });
 
+/**
+ * Compiled once per distinct schema text: a registry reload reads every API service back as new
+ * objects, and ajv caches (and keeps) each schema object it compiles, so compiling by object would
+ * grow the cache and redo the work on every reload.
+ */
+const compiled = new Map<string, ValidateFunction>();
+
 export function compileSchema(schema: JsonSchema): ValidateFunction {
-  return ajv.compile(schema);
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
+  if (!validate) compiled.set(key, (validate = ajv.compile(schema)));
+  return validate;
 }
 
 export function violationsOf(validate: ValidateFunction, input: unknown): Violation[] {

@@ -6,8 +6,6 @@ import { badInput, builder } from './builder';
 import { DurationScalar } from './duration';
 import { BreakerStatus } from './service';
 
-/** The GraphQL default window: recent enough to show an incident, wide enough to hold a few thousand calls. */
-
 const JobStatusCounts = builder.objectRef<JobStat['byStatus']>('JobStatusCounts').implement({
   description: 'Jobs created in the window, by the status they have now.',
   fields: (t) => ({

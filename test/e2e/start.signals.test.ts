@@ -142,6 +142,8 @@ services:
     expect(await gateway.exited, gateway.output()).toBe(0);
     await expect.poll(() => groupAlive(gateway.child.pid!), { timeout: EXIT_BOUND_MS }).toBe(false);
     expect(gateway.output()).toContain('"msg":"callgate stopped"');
-    for (const job of await readJobs()) expect(job.status, job.operation).not.toBe('running');
+    const jobs = await readJobs();
+    expect(jobs).toHaveLength(4);
+    for (const job of jobs) expect(job.status, job.operation).not.toBe('running');
   }, 120_000);
 });

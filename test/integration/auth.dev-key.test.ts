@@ -34,7 +34,7 @@ it('replaces a revoked or unreadable stored key with a new active one', async ()
   await revokeApiKey(t.database.db, DEFAULT_TENANT_ID, row!.id);
   const second = await ensureDevKey(t.database.db, dir);
   expect(second).not.toBe(first);
-  expect(await findActiveApiKey(t.database.db, hashApiKey(second))).toBeDefined();
+  expect(await findActiveApiKey(t.database.db, hashApiKey(second))).toMatchObject({ tenantId: DEFAULT_TENANT_ID, role: 'admin' });
 
   await writeFile(join(dir, DEV_KEY_FILE), 'not a key\n');
   const third = await ensureDevKey(t.database.db, dir);
