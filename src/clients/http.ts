@@ -97,6 +97,9 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
         // One fresh token and one more try: the cached token may have been revoked early.
         await res.body.dump();
         auth = await authorise(auth.renew());
+        // The renewed token is checked like the first: a bad one is unsendable, not a network error.
+        const badRenewed = unsendableHeader({ ...headers, ...auth.headers });
+        if (badRenewed !== undefined) return unsendable(badRenewed, summary);
         res = await send(auth);
       }
       const read = await readCapped(res.body, maxBytes);

@@ -29,8 +29,11 @@ export interface QueueHealth extends LiveJobCounts {
   liveInstances: number;
 }
 
-/** One scan of the tenant's unfinished rows through jobs_live_idx (the query repeats its predicate). */
-export function liveJobCountsStatement(tenantId: string): SQL {
+/**
+ * One scan of the unfinished rows through jobs_live_idx (the query repeats its predicate): the
+ * tenant's for `queue`, every tenant's (tenantId undefined) for the /metrics gauges.
+ */
+export function liveJobCountsStatement(tenantId: string | undefined): SQL {
   return sql`
     select
       count(*) filter (where status = 'pending')::int as "pending",
@@ -41,10 +44,10 @@ export function liveJobCountsStatement(tenantId: string): SQL {
       count(*) filter (where status = 'waiting_callback')::int as "waitingCallback",
       (extract(epoch from now() - min(run_at) filter (where status = 'pending' and run_at <= now())) * 1000)::float8
         as "oldestDueAgeMs"
-    from jobs where tenant_id = ${tenantId} and ${IS_LIVE}`;
+    from jobs where ${tenantId === undefined ? sql`true` : sql`tenant_id = ${tenantId}`} and ${IS_LIVE}`;
 }
 
-export async function countLiveJobs(db: Db, tenantId: string): Promise<LiveJobCounts> {
+export async function countLiveJobs(db: Db, tenantId: string | undefined): Promise<LiveJobCounts> {
   const [row] = await selectRows<Record<keyof LiveJobCounts, number>>(db, liveJobCountsStatement(tenantId));
   return row!;
 }

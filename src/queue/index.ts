@@ -19,7 +19,6 @@ export {
   type AttemptLogPage,
 } from './read';
 export { submitJob, type JobRequest, type SubmitLimits, type SubmitResult } from './submit';
-export { readQueueDepth, type QueueDepth } from './depth';
 export { pruneFinishedJobs, type Retention } from './prune';
 export { jobStats, jobStatsStatement, DEFAULT_STATS_WINDOW_MS, type JobStat, type StatsScope } from './stats';
 export { failingServices, failingServicesStatement, DEFAULT_ERROR_LIMIT, DEFAULT_MIN_FAILURES, type FailingOperation, type FailingScope } from './failing';

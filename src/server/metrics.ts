@@ -5,7 +5,7 @@ import { Gauge } from 'prom-client';
 import type { Db } from '../db/client';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { readQueueDepth, type QueueDepth } from '../queue';
+import { countLiveJobs, type LiveJobCounts } from '../queue';
 import type { Registry } from '../registry';
 import { BREAKER_STATE, type BreakerStates } from '../worker/breakers';
 
@@ -46,9 +46,9 @@ export function createMetricsHandler(sources: MetricsSources): (req: IncomingMes
 
 function registerQueueGauges({ metrics, db, log }: MetricsSources): void {
   // prom-client collects every metric of a scrape at once: both gauges share one statement.
-  let reading: Promise<QueueDepth | undefined> | undefined;
+  let reading: Promise<LiveJobCounts | undefined> | undefined;
   const read = () =>
-    (reading ??= readQueueDepth(db)
+    (reading ??= countLiveJobs(db, undefined)
       .catch((err: unknown) => {
         // Counters are still worth serving while the database is away; the gauges are left out.
         log.warn({ err }, 'could not read the queue depth for /metrics');
@@ -77,7 +77,7 @@ function registerQueueGauges({ metrics, db, log }: MetricsSources): void {
     async collect() {
       const depth = await read();
       this.reset();
-      if (depth) this.set(depth.oldestDuePendingAgeSeconds);
+      if (depth) this.set((depth.oldestDueAgeMs ?? 0) / 1000);
     },
   });
 }

@@ -33,6 +33,9 @@ export function createRetention(opts: RetentionOptions): RetentionTask {
   let current: Promise<number> | undefined;
   let stopping = false;
 
+  /** One pass at a time, whether the timer or a caller starts it; stop() waits for it. */
+  const pass = (): Promise<number> => (current ??= prune().finally(() => (current = undefined)));
+
   async function prune(): Promise<number> {
     let deleted = 0;
     try {
@@ -52,12 +55,10 @@ export function createRetention(opts: RetentionOptions): RetentionTask {
   }
 
   return {
-    prune,
+    prune: pass,
     start() {
       stopping = false;
-      timer ??= setInterval(() => {
-        current ??= prune().finally(() => (current = undefined));
-      }, opts.intervalMs);
+      timer ??= setInterval(() => void pass(), opts.intervalMs);
     },
     async stop() {
       stopping = true;
