@@ -41,6 +41,12 @@ export const ATTEMPT_OUTCOME = Object.freeze([
    * (the sweeper's `lost` row for the claim, rewritten by the late worker with what happened).
    */
   'superseded',
+  /** An async operation's request was accepted (2xx): the job waits for the provider's callback. */
+  'accepted',
+  /** The provider's signed callback arrived on the job's return address. */
+  'callback',
+  /** No callback came before the callback deadline: the job is TIMED_OUT. */
+  'timed_out',
 ] as const);
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOME)[number];
 

@@ -56,7 +56,14 @@ export const jobs = pgTable(
     claimToken: uuid('claim_token'),
     output: jsonb('output'),
     lastError: text('last_error'),
+    /** The job whose end created this one as a follow-up. */
     parentJobId: uuid('parent_job_id'),
+    /** Which of the parent's follow-ups this is (`onSuccess:0`): unique per parent, so it is created once. */
+    followUpSlot: text('follow_up_slot'),
+    /** Follow-ups to create when this job ends ({ onSuccess, onFailure }), fixed when it is accepted. */
+    followUps: jsonb('follow_ups'),
+    /** Links above this job in its follow-up chain (0 for a job a client asked for). */
+    depth: integer('depth').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
@@ -72,6 +79,8 @@ export const jobs = pgTable(
     index('jobs_live_idx').on(t.tenantId, t.status, t.service, t.operation, t.runAt).where(IS_LIVE),
     // Jobs finished in a stats window, and retention's scan for finished jobs older than a cutoff.
     index('jobs_finished_idx').on(t.completedAt).where(IS_FINAL),
+    // Job.followUps, and a parent's follow-up created exactly once however often its end is retried.
+    uniqueIndex('jobs_parent_slot_uq').on(t.parentJobId, t.followUpSlot),
   ],
 );
 
@@ -103,7 +112,43 @@ export const jobAttempts = pgTable(
   ],
 );
 
+/**
+ * The return address of an async operation's job (one row per job, replaced at each attempt that
+ * sends the request). The worker marks it accepted when the request got its 2xx; the callback
+ * handler marks it received. Both update this one row, so whichever comes second sees the other's
+ * mark and ends the job: a callback racing the 2xx completes the job exactly once.
+ */
+export const jobCallbacks = pgTable(
+  'job_callbacks',
+  {
+    jobId: uuid('job_id')
+      .primaryKey()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the token in the return address; the token itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    /** The attempt that sent this token: a later attempt's token replaces it. */
+    attempt: integer('attempt').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    /** acceptedAt + the operation's callback timeout: WAITING_CALLBACK past it becomes TIMED_OUT. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    receivedAt: timestamp('received_at', { withTimezone: true }),
+    /** The delivery id of the callback that was taken (Standard Webhooks `webhook-id`): a replay is a no-op. */
+    webhookId: text('webhook_id'),
+    /** The callback's mapped result, kept when it arrives before the 2xx was recorded. */
+    result: jsonb('result'),
+    /** Set when the job stops waiting for good (ended, cancelled, retried): the token no longer works. */
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('job_callbacks_token_uq').on(t.tokenHash),
+    // The sweeper's scan for callbacks that did not come in time.
+    index('job_callbacks_expires_idx').on(t.expiresAt).where(sql`received_at is null and retired_at is null`),
+  ],
+);
+
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJobRow = typeof jobs.$inferInsert;
 export type AttemptRow = typeof jobAttempts.$inferSelect;
 export type NewAttemptRow = typeof jobAttempts.$inferInsert;
+export type JobCallbackRow = typeof jobCallbacks.$inferSelect;
