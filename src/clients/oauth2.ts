@@ -1,5 +1,6 @@
 // OAuth2 client credentials (RFC 6749 §4.4) for outbound calls: a token per client, fetched once
 // however many jobs need it at the same moment, and reused until shortly before it expires.
+import { createHash } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { readCapped } from './read-capped';
 
@@ -58,7 +59,11 @@ interface Cached {
 export function createTokenSource(opts: TokenSourceOptions = {}): TokenSource {
   const now = opts.now ?? Date.now;
   const cache = new Map<string, Cached>();
-  const keyOf = (g: ClientCredentials) => JSON.stringify([g.tokenUrl, g.clientId, g.scope ?? '']);
+  // The secret is part of the key: two tenants naming the same token URL and client id must not
+  // share a token unless they also hold the same secret (a wrong secret would get the other's token).
+  // Hashed so the map's keys do not hold it in clear.
+  const keyOf = (g: ClientCredentials) =>
+    JSON.stringify([g.tokenUrl, g.clientId, g.scope ?? '', createHash('sha256').update(g.clientSecret).digest('base64')]);
 
   return {
     token(grant, dispatcher) {
