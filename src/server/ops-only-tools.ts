@@ -3,7 +3,7 @@
 // not a map for whoever holds a leaked client key. (Outside production both are open.)
 // Yoga decides on the GraphiQL page before plugins run: graphiqlAllowed is its `graphiql` check;
 // the plugin then answers the page request that check turned down.
-import { GraphQLError, NoSchemaIntrospectionCustomRule, validate } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { shouldRenderGraphiQL, type Plugin } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator';
 import { hasRole, type Caller } from '../auth/caller';
@@ -19,6 +19,14 @@ export function graphiqlAllowed(auth: Authenticator): (request: Request) => Prom
 
 export function useOpsOnlyTools(callerOf: (initial: { request: Request }) => Caller): Plugin {
   const isOps = (caller: Caller) => hasRole(caller, 'ops');
+  // Yoga's parser cache hands out the same document for the same query text, so each distinct
+  // query is checked once rather than on every request of every client key.
+  const checked = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  const introspectionIn = (schema: GraphQLSchema, document: DocumentNode) => {
+    let errors = checked.get(document);
+    if (!errors) checked.set(document, (errors = validate(schema, document, [NoSchemaIntrospectionCustomRule])));
+    return errors;
+  };
   return {
     onRequest({ request, endResponse, fetchAPI }) {
       if (!shouldRenderGraphiQL(request) || isOps(callerOf({ request }))) return;
@@ -28,7 +36,7 @@ export function useOpsOnlyTools(callerOf: (initial: { request: Request }) => Cal
     // At execution rather than as a validation rule: Yoga caches validation per document, not per caller.
     onExecute({ args, setResultAndStopExecution }) {
       if (isOps((args.contextValue as unknown as GraphQLContext).caller)) return;
-      const errors = validate(args.schema, args.document, [NoSchemaIntrospectionCustomRule]);
+      const errors = introspectionIn(args.schema, args.document);
       if (errors.length) {
         setResultAndStopExecution({
           errors: errors.map((e) => new GraphQLError(`introspection is for ops and admin keys: ${e.message}`, { extensions: { code: 'FORBIDDEN' } })),

@@ -141,6 +141,8 @@ describe('production: no request without a valid key', () => {
     expect(client.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect((await gqlAs(t, acme.client, `{ __type(name: "Job") { name } }`)).body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect((await gqlAs(t, acme.ops, introspect)).body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+    // The check is cached per document: the same query text stays refused to a client key.
+    expect((await gqlAs(t, acme.client, introspect)).body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     // __typename is not introspection of the schema: clients (Apollo) add it everywhere.
     expect((await gqlAs(t, acme.client, `{ __typename }`)).body).toEqual({ data: { __typename: 'Query' } });
   });
