@@ -114,8 +114,10 @@ function answer(received: Received): Reply {
     case 'completed':
     case 'stored':
       return reply(200, { status: 'received' });
-    default:
-      return reply(200, { status: received.kind });
+    case 'replay':
+      return reply(200, { status: 'duplicate' });
+    case 'progress':
+      return reply(200, { status: 'progress' });
   }
 }
 
