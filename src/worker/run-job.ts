@@ -90,7 +90,7 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
       return ran.retryAt.getTime() - Date.now();
     }
     // An async operation's 2xx only acknowledges the request; its output comes with the callback.
-    const result = operation.async ? ran.result : checkOutput(registry, job, ran.result);
+    const result = operation.async ? acceptedAs(ran.result) : checkOutput(registry, job, ran.result);
     const attempt = attemptOf(result);
     const error = result.error ?? result.outcome;
     let saved: Ended;
@@ -101,8 +101,8 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
       await recordAttempt(db, { ...ids, attempt });
       log.info('running job cancelled');
       return undefined;
-    } else if (result.outcome === 'success' && operation.async) {
-      saved = await acceptCallback(db, { ...ids, attempt: { ...attempt, outcome: 'accepted' }, timeoutMs: callbackTimeoutMs(operation.async) });
+    } else if (result.outcome === 'accepted' && operation.async) {
+      saved = await acceptCallback(db, { ...ids, attempt, timeoutMs: callbackTimeoutMs(operation.async) });
     } else if (result.outcome === 'success') {
       saved = await completeJob(db, { ...ids, output: result.output ?? null, attempt });
     } else if (isRetryable(result) && job.attempts < job.maxAttempts) {
@@ -132,6 +132,11 @@ function checkOutput(registry: Registry, job: JobRow, result: CallResult): CallR
   if (violations.length === 0) return result;
   const detail = violations.map((v) => `${v.path} ${v.message}`).join('; ');
   return { ...result, outcome: 'invalid_response', error: `response does not match the output schema: ${detail}` };
+}
+
+/** An async operation's 2xx: the provider took the request; the job now waits for its callback. */
+function acceptedAs(result: CallResult): CallResult {
+  return result.outcome === 'success' ? { ...result, outcome: 'accepted', output: undefined } : result;
 }
 
 /** A call we aborted ourselves is neither the upstream's failure nor worth a retry. */
