@@ -22,7 +22,9 @@ type FinalResult = Exclude<CallbackResult, { kind: 'progress' }>;
  * Only while the job is still this claim's; false otherwise (then nothing must be sent).
  */
 export async function armCallback(db: Db, a: { jobId: string; claimToken: string; attempt: number; tokenHash: string }): Promise<boolean> {
-  const fresh = { tokenHash: a.tokenHash, attempt: a.attempt, createdAt: sql`now()`, acceptedAt: null, expiresAt: null, receivedAt: null, webhookId: null, result: null, retiredAt: null };
+  const fresh = { tokenHash: a.tokenHash, attempt: a.attempt, createdAt: sql`now()` };
+  const cleared = { acceptedAt: null, expiresAt: null, receivedAt: null, webhookId: null, result: null, retiredAt: null };
+  // One statement guarded by the claim (INSERT … SELECT, which drizzle wants with every column).
   const rows = await db
     .insert(jobCallbacks)
     .select(
@@ -42,7 +44,7 @@ export async function armCallback(db: Db, a: { jobId: string; claimToken: string
         .from(jobs)
         .where(and(eq(jobs.id, a.jobId), eq(jobs.status, 'running'), eq(jobs.claimToken, a.claimToken))),
     )
-    .onConflictDoUpdate({ target: jobCallbacks.jobId, set: fresh })
+    .onConflictDoUpdate({ target: jobCallbacks.jobId, set: { ...fresh, ...cleared } })
     .returning({ jobId: jobCallbacks.jobId });
   return rows.length > 0;
 }

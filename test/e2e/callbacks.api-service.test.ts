@@ -60,6 +60,8 @@ describe('an async operation from the admin API', () => {
     const prefix = tenantSecretPrefix(acme.tenant.id);
     const saved = await gqlAs(t, acme.admin, REGISTER, { input: refunds(`${prefix}REFUNDS`) });
     expect(saved.body.data!.registerService.__typename).toBe('ServiceSuccess');
+    const shown = await gqlAs(t, acme.admin, `{ service(name: "acme-refunds") { operations { async } } }`);
+    expect(shown.body.data!.service.operations[0].async).toMatchObject({ timeout: '1m', verify: { standardWebhooks: { secretEnv: `${prefix}REFUNDS` } } });
     const called = await gqlAs(t, acme.client, CALL, { input: { service: 'acme-refunds', operation: 'refund', input: {} } });
     const id = called.body.data!.callService.job.id as string;
     let job: any;
