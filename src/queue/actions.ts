@@ -49,7 +49,13 @@ export async function retryJob(db: Db, tenantId: string, id: string): Promise<Ac
   return job ? { kind: 'done', job } : explain(db, tenantId, id, 'retry');
 }
 
-/** The guarded UPDATE and what it means for the job's return address, in one transaction. */
+class NoTransition extends Error {}
+
+/**
+ * The guarded UPDATE and what it means for the job's return address, in one transaction. The
+ * return address is written first: the callback route locks it before the job, so taking the two
+ * locks in the same order cannot deadlock with a callback arriving at that moment.
+ */
 async function transition(
   db: Db,
   tenantId: string,
@@ -59,15 +65,22 @@ async function transition(
   change: JobChange,
 ): Promise<JobRow | undefined> {
   if (!isJobId(id)) return undefined;
-  return db.transaction(async (tx) => {
-    const [job] = await tx
-      .update(jobs)
-      .set(change)
-      .where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId), inArray(jobs.status, [...from])))
-      .returning();
-    if (job) await onCallback(tx, job.id);
-    return job;
-  });
+  try {
+    return await db.transaction(async (tx) => {
+      await onCallback(tx, id);
+      const [job] = await tx
+        .update(jobs)
+        .set(change)
+        .where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId), inArray(jobs.status, [...from])))
+        .returning();
+      // Not this tenant's, or not in a state the action applies to: the return address stays as it was.
+      if (!job) throw new NoTransition();
+      return job;
+    });
+  } catch (err) {
+    if (err instanceof NoTransition) return undefined;
+    throw err;
+  }
 }
 
 async function explain(db: Db, tenantId: string, id: string, action: 'cancel' | 'retry'): Promise<ActionResult> {
