@@ -137,7 +137,7 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
     const chunks: Buffer[] = [];
     let size = 0;
     const stop = () => {
-      req.off('data', onData).off('end', onEnd).off('error', reject);
+      req.off('data', onData).off('end', onEnd).off('error', reject).off('close', onClose);
       req.pause();
     };
     const onData = (chunk: Buffer) => {
@@ -147,7 +147,9 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
       resolve(undefined);
     };
     const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
-    req.on('data', onData).on('end', onEnd).on('error', reject);
+    // The provider hung up mid-body: nothing to answer, nothing changed.
+    const onClose = () => reject(new Error('callback request closed before its body ended'));
+    req.on('data', onData).on('end', onEnd).on('error', reject).on('close', onClose);
   });
 }
 

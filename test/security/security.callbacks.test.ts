@@ -2,7 +2,9 @@
 // longer waits, answered 2xx) and changes nothing: not the job, not its attempt log, not its
 // return address row. The gateway keeps answering afterwards.
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobCallbacks } from '../../src/db/schema';
@@ -135,6 +137,17 @@ describe('hostile callbacks change nothing', () => {
     expect(await provider.deliver(job.address, { status: 'failed' })).toMatchObject({ status: 200, body: { status: 'ignored' } });
     expect(await state(job.id)).toEqual(before);
     expect(before.job.attemptLog.map((a: { outcome: string }) => a.outcome)).toEqual(['ACCEPTED', 'CALLBACK']);
+  });
+
+  it('survives a provider hanging up mid-body', async () => {
+    const { port, pathname } = new URL(victim.address);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(`POST ${pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"status":`);
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    expect((await fetch(t.url.replace('/graphql', '/healthz'))).status).toBe(200);
+    expect((await state(victim.id)).job.status).toBe('WAITING_CALLBACK');
   });
 
   it('survives a flood of malformed requests and still takes a valid callback', async () => {
