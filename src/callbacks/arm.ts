@@ -4,7 +4,7 @@ import type { CallbackAddress } from '../clients/types';
 import type { Db } from '../db/client';
 import type { AsyncConfig, JobRow } from '../db/schema';
 import { parseDuration } from '../duration';
-import { armCallback } from '../queue/callbacks';
+import { armCallback } from '../queue';
 import { newCallbackToken, returnAddress } from './token';
 
 /** The attempt's return address and correlation id; null when the job is no longer this claim's. */

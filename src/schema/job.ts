@@ -3,12 +3,11 @@
 import { JOB_STATUS, type JobRow, type JobStatus } from '../db/schema';
 import { hasRole } from '../auth/caller';
 import { followJob } from './follow-job';
-import { getJob, isJobId, listJobSummaries, type JobSummary } from '../queue';
+import { getJob, isJobId, listJobSummaries, type CallbackView, type JobSummary } from '../queue';
 import { JobAttempt } from './attempt-log';
 import { badInput, builder, upperCaseEnum } from './builder';
 import { clientError } from './client-error';
 import { connectionType, readPage } from './connection';
-import type { CallbackView } from '../queue/callbacks';
 
 export const JobStatusEnum = upperCaseEnum('JobStatus', JOB_STATUS);
 

@@ -4,8 +4,7 @@
 import DataLoader from 'dataloader';
 import type { AttemptRow } from '../db/schema';
 import type { TenantScope } from '../db/tenant-scope';
-import { getJobPayloads, listAttemptsOfJobs, type JobPayload } from '../queue';
-import { listCallbacksOfJobs, type CallbackView } from '../queue/callbacks';
+import { getJobPayloads, listAttemptsOfJobs, listCallbacksOfJobs, type CallbackView, type JobPayload } from '../queue';
 
 export interface Loaders {
   /** A job's attempts, oldest first. */

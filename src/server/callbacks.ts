@@ -11,7 +11,7 @@ import { RESPONSE_BODY_LOG_CHARS } from '../clients/http';
 import type { Db } from '../db/client';
 import type { Logger } from '../logger';
 import type { FinishMetrics } from '../metrics';
-import { findCallbackTarget, receiveCallback, type Received } from '../queue/callbacks';
+import { findCallbackTarget, receiveCallback, type Received } from '../queue';
 import type { LiveRegistry } from '../registry';
 import { callbackSecretEnv } from '../registry/tenant-secrets';
 

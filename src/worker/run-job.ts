@@ -1,16 +1,16 @@
 // runJob: one attempt of one claimed job. Calls the upstream through the operation's breaker,
 // then records how the attempt ended, in one transaction with its attempt row: SUCCEEDED, a
-// retry after backoff, FAILED, or back to PENDING when the breaker is open or the instance drains.
+// retry after backoff, FAILED, or back to PENDING when the breaker is open or the instance drains;
+// for an async operation, WAITING_CALLBACK (its return address stored before the request is sent).
 // Never throws: every failure lands in the job's lastError or, failing that, in the log.
 import type { CallRequest, CallResult, UpstreamClient } from '../clients/types';
 import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS, type JobRow, type ServiceKind } from '../db/schema';
 import type { Logger } from '../logger';
 import type { JobMetrics } from '../metrics';
-import { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended } from '../queue';
+import { acceptCallback, completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended } from '../queue';
 import type { Registry } from '../registry';
 import { armReturnAddress, callbackTimeoutMs } from '../callbacks/arm';
-import { acceptCallback } from '../queue/callbacks';
 import type { Breakers } from './breakers';
 import { isRetryable, retryDelayMs } from './retry-policy';
 

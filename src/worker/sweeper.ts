@@ -1,11 +1,11 @@
 // Runs the sweeper statements on a timer on every instance: crashed workers' jobs come back after
-// their lease, overdue pending jobs expire, jobs whose callback did not come in time time out. Cheap when there is nothing to do (three index scans).
+// their lease, overdue pending jobs expire, jobs whose callback did not come in time time out.
+// Cheap when there is nothing to do (three index scans).
 import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS } from '../db/schema';
 import type { Logger } from '../logger';
 import type { FinishMetrics } from '../metrics';
-import { expireOverdueJobs, recoverExpiredLeases, type SweptJob } from '../queue';
-import { timeOutCallbacks } from '../queue/callbacks';
+import { expireOverdueJobs, recoverExpiredLeases, timeOutCallbacks, type SweptJob } from '../queue';
 
 export interface Sweeper {
   start(): void;

@@ -5,8 +5,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { newCallbackToken } from '../../src/callbacks/token';
 import { jobCallbacks, jobs } from '../../src/db/schema';
-import { claimJobs, enqueueJob, listAttempts } from '../../src/queue';
-import { acceptCallback, armCallback, findCallbackTarget, receiveCallback, timeOutCallbacks } from '../../src/queue/callbacks';
+import { acceptCallback, armCallback, claimJobs, enqueueJob, findCallbackTarget, listAttempts, receiveCallback, timeOutCallbacks } from '../../src/queue';
 import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 
