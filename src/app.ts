@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { createCallbackSecrets } from './callbacks/secrets';
 import { createHttpClient } from './clients/http';
 import { createMockClient } from './clients/mock';
 import { withMockMode } from './clients/mock-mode';
@@ -29,6 +30,7 @@ import { useGraphQLMetrics } from './server/graphql-metrics';
 import { handleHealth } from './server/health';
 import { createMetricsHandler } from './server/metrics';
 import { graphiqlAllowed, useOpsOnlyTools } from './server/ops-only-tools';
+import { createCallbackRoute } from './server/callbacks';
 import { attachWebSocket } from './server/ws';
 import { createCallgateYoga, GRAPHQL_PATH } from './server/yoga';
 import { createBreakers } from './worker/breakers';
@@ -81,7 +83,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       : undefined;
   // The file's services live in this instance's memory only: another instance's file never replaces them.
   const registry = await loadRegistry(database.db, defs, log.child({ component: 'registry' }));
-  const mock = options.clients?.mock ?? createMockClient({ seed: config.mockSeed });
+  const callbackSecret = createCallbackSecrets({ secret: config.secret, production: config.production, log });
+  const mock = options.clients?.mock ?? createMockClient({ seed: config.mockSeed, callbackSecret });
   const http =
     options.clients?.http ??
     createHttpClient({ secret: config.secret, maxResponseBytes: config.maxResponseBytes, outboundAllow: config.outboundAllow });
@@ -90,6 +93,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const registryFollower = followRegistry({ database, registry, log: log.child({ component: 'registry' }) });
   const breakers = createBreakers({ log });
   const metrics = createMetrics();
+  // Known once the server listens (port 0 picks one), unless CALLGATE_PUBLIC_URL says it.
+  let publicUrl = config.publicUrl ?? '';
   const pool = createWorkerPool({
     db: database.db,
     registry,
@@ -101,6 +106,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     concurrency: config.workerConcurrency,
     pollIntervalMs: config.pollIntervalMs,
     workerId: config.instanceId,
+    publicUrl: () => publicUrl,
   });
   const sweeper = createSweeper({ db: database.db, log, metrics, intervalMs: config.sweepIntervalMs });
   const heartbeat = createHeartbeat({
@@ -156,9 +162,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     { maxBodyBytes: config.maxBodyBytes, corsOrigins: config.corsOrigins },
   );
   const serveMetrics = createMetricsHandler({ metrics, db: database.db, registry, breakers, log });
+  const serveCallback = createCallbackRoute({ db: database.db, registry, callbackSecret, metrics, log });
   let draining = false;
   const server: Server = createServer((req, res) => {
-    if (!handleHealth(req, res, { database, draining: () => draining }) && !serveMetrics(req, res)) void yoga(req, res);
+    if (!handleHealth(req, res, { database, draining: () => draining }) && !serveMetrics(req, res) && !serveCallback(req, res)) {
+      void yoga(req, res);
+    }
   });
   const ws = attachWebSocket(server, yoga, auth);
 
@@ -174,12 +183,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         server.once('error', reject);
         server.listen(port, config.host, () => resolve());
       });
+      const actual = (server.address() as AddressInfo).port;
+      publicUrl = config.publicUrl ?? `http://${urlHost(config.host)}:${actual}`;
       pool.start();
       sweeper.start();
       await heartbeat.start();
       retention.start();
-      const actual = (server.address() as AddressInfo).port;
-      const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${actual}${GRAPHQL_PATH}`;
+      const url = `http://${urlHost(config.host)}:${actual}${GRAPHQL_PATH}`;
       log.info({ url, database: database.kind }, 'callgate listening');
       return { port: actual, url };
     },
@@ -208,4 +218,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       log.info('callgate stopped');
     },
   };
+}
+
+/** The listen host as a URL's host; the wildcard addresses as loopback, which is where a local provider finds them. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }

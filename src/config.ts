@@ -96,6 +96,18 @@ function isOrigin(entry: string): boolean {
   }
 }
 
+/**
+ * Where providers reach this gateway from outside (the base of async operations' return
+ * addresses): an http(s) URL, optionally with a path prefix, without query, fragment or credentials.
+ */
+const publicUrl = z.preprocess(
+  unsetIfEmpty,
+  z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://gateway.example.com' })
+    .refine((v) => !/[?#@]/.test(v), 'must not carry a query, fragment or user name')
+    .optional(),
+);
+
 /** Shorter than a minute, a job would be gone before a client polling for its result could read it. */
 const MIN_RETENTION_MS = 60_000;
 /** Ten years: beyond that the number is a typo, and keeping everything is better said by a large value. */
@@ -132,6 +144,7 @@ const EnvSchema = z.object({
   CALLGATE_MAX_INPUT_BYTES: intVar(1, 1_073_741_824, 262_144),
   CALLGATE_RATE_LIMIT_PER_MINUTE: intVar(0, 100_000_000, 6_000),
   CALLGATE_CORS_ORIGINS: corsOrigins,
+  CALLGATE_PUBLIC_URL: publicUrl,
   NODE_ENV: optionalString,
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
@@ -183,6 +196,11 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** Browser origins granted CORS (`https://ops.example.com`); none by default: same origin only. */
   readonly corsOrigins: readonly string[];
+  /**
+   * The gateway's address as providers see it; async operations' return addresses are this +
+   * `/callbacks/<token>`. @default `http://<HOST>:<port listened on>` (loopback for 0.0.0.0 and ::)
+   */
+  readonly publicUrl: string | undefined;
   /** NODE_ENV=production: every request needs an API key; GraphiQL and introspection only for ops and admin keys. */
   readonly production: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -222,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxInputBytes: e.CALLGATE_MAX_INPUT_BYTES,
     rateLimitPerMinute: e.CALLGATE_RATE_LIMIT_PER_MINUTE,
     corsOrigins: e.CALLGATE_CORS_ORIGINS,
+    publicUrl: e.CALLGATE_PUBLIC_URL,
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
     secret: (name: string) => env[name],

@@ -48,7 +48,11 @@ export function buildTarget(req: CallRequest): Target | Unbuildable {
     return { error: `the request would leave ${service.baseUrl}`, url: unfilled };
   }
   const rest = input ? Object.fromEntries(Object.entries(input).filter(([key]) => !used.has(key))) : req.input;
-  if (BODY_METHODS.has(operation.method)) return { url: url.toString(), body: JSON.stringify(rest ?? null) };
+  if (BODY_METHODS.has(operation.method)) {
+    const body = withReturnAddress(rest ?? null, req);
+    if (body instanceof Error) return { error: body.message, url: unfilled };
+    return { url: url.toString(), body: JSON.stringify(body) };
+  }
   if (isPlainObject(rest)) {
     // URLSearchParams percent-encodes `&`, `=`, `#` and controls, so a key or value stays one pair.
     for (const [key, value] of Object.entries(rest)) {
@@ -60,6 +64,20 @@ export function buildTarget(req: CallRequest): Target | Unbuildable {
     }
   }
   return { url: url.toString() };
+}
+
+/**
+ * An async operation's body gets the job's correlation id and return address at the fields its
+ * `async` block names. They overwrite input of the same name: a caller cannot redirect the callback.
+ */
+function withReturnAddress(body: unknown, req: CallRequest): unknown {
+  const config = req.operation.async;
+  if (!config || !req.callback || (config.correlationField === undefined && config.callbackField === undefined)) return body;
+  if (body !== null && !isPlainObject(body)) return new Error('the input of an async operation must be an object (the correlation id and return address are added to it)');
+  const added: Record<string, string> = {};
+  if (config.correlationField !== undefined) added[config.correlationField] = req.callback.correlationId;
+  if (config.callbackField !== undefined) added[config.callbackField] = req.callback.url;
+  return { ...body, ...added };
 }
 
 /** The first header whose value could not be sent as one line of ASCII, described without its value. */

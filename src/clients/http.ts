@@ -61,7 +61,11 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
     const target = buildTarget(req);
     if ('error' in target) return unsendable(target.error, { method, url: target.url, headers: redactHeaders(headers, []) });
     if (target.body !== undefined) headers['content-type'] = 'application/json';
-    let summary: RequestSummary = { method, url: target.url, headers: redactHeaders(headers, []) };
+    // The return address is a credential of this job: sent, never stored in the attempt log.
+    const callbackHeader = req.callback && req.operation.async?.callbackHeader?.toLowerCase();
+    if (callbackHeader) headers[callbackHeader] = req.callback!.url;
+    const always = callbackHeader ? [callbackHeader] : [];
+    let summary: RequestSummary = { method, url: target.url, headers: redactHeaders(headers, always) };
     const secrets: string[] = [];
     let scrub = secretScrubber(secrets);
 
@@ -73,7 +77,7 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
       const auth = await abortable(pending, signal);
       secrets.push(...auth.secrets);
       scrub = secretScrubber(secrets);
-      summary = { ...summary, headers: redactHeaders({ ...headers, ...auth.headers }, auth.redact) };
+      summary = { ...summary, headers: redactHeaders({ ...headers, ...auth.headers }, [...always, ...auth.redact]) };
       return auth;
     };
     // No redirect handling is installed: a 3xx is an answer, and an SSRF-guarded call cannot be

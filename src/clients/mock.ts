@@ -1,6 +1,8 @@
 // Answers operations of services of kind `mock` from their mock config (latency, fault scenarios,
 // fixed or templated response), so the gateway and its failure handling run with no real upstream.
+import type { CallbackSecret } from '../callbacks/secrets';
 import { ERROR_BODY_CHARS, RESPONSE_BODY_LOG_CHARS } from './http';
+import { createMockCallbacks } from './mock-callback';
 import { renderMockResponse } from './mock-template';
 import { seededRandom } from './seeded-random';
 import type { MockConfig, MockScenario } from '../registry/types';
@@ -11,6 +13,8 @@ export interface MockClientOptions {
   seed?: number | undefined;
   /** Returns a number in [0, 1); wins over `seed`, for tests that script every draw. */
   random?: () => number;
+  /** Signs the callbacks of async operations whose mock has a `callback`. @default none: they cannot be sent */
+  callbackSecret?: CallbackSecret;
 }
 
 /** Without a configured range the mock answers at once, which keeps demos and tests fast. */
@@ -28,9 +32,11 @@ const DEFAULT_RETRY_AFTER_SECONDS = 1;
  * 1. the scenario: the draw falls in the cumulative probabilities of `scenarios`, then of
  *    `errorRate` (an `error` 500 scenario); past them the call succeeds;
  * 2. the latency, uniform in the scenario's `latencyMs`, else the operation's (unused by `timeout`).
+ * A successful call of an async operation with a mock `callback` draws twice more (mock-callback.ts).
  */
 export function createMockClient(opts: MockClientOptions = {}): UpstreamClient {
   const random = opts.random ?? (opts.seed !== undefined ? seededRandom(opts.seed) : Math.random);
+  const callbacks = createMockCallbacks(opts.callbackSecret);
 
   async function call(req: CallRequest): Promise<CallResult> {
     const { service, operation } = req;
@@ -45,12 +51,18 @@ export function createMockClient(opts: MockClientOptions = {}): UpstreamClient {
     if (waited === 'aborted') return { outcome: 'network_error', error: 'aborted', request };
     if (timedOut) return timeout(req.timeoutMs, request);
     if (scenario) return fault(scenario, req.timeoutMs, request);
+    if (req.operation.async && mock.callback) {
+      // An async provider acknowledges now and reports the result later, on the return address.
+      const problem = callbacks.schedule(req, random);
+      if (problem !== undefined) return { outcome: 'http_error', error: problem, request };
+      return { outcome: 'success', httpStatus: 202, output: { accepted: true }, responseBody: '{"accepted":true}', request };
+    }
     const output =
       mock.response !== undefined ? renderMockResponse(mock.response, { input: req.input, jobId: req.jobId }) : { echo: req.input };
     return { outcome: 'success', httpStatus: 200, output, request };
   }
 
-  return { call, close: async () => {} };
+  return { call, close: () => callbacks.close() };
 }
 
 /** The scenario whose cumulative probability range holds `draw`, or none (success). */

@@ -14,6 +14,16 @@ export interface CallRequest {
   timeoutMs: number;
   /** Aborts the attempt (cancel, drain). */
   signal?: AbortSignal | undefined;
+  /** For an async operation: sent in the request as its `async` block says (build-request.ts). */
+  callback?: CallbackAddress | undefined;
+}
+
+/** Where the provider reports an async operation's result, and the id it reports it for. */
+export interface CallbackAddress {
+  /** `<CALLGATE_PUBLIC_URL>/callbacks/<token>`: a secret of this attempt, never logged. */
+  url: string;
+  /** The job's correlation id, else its id. */
+  correlationId: string;
 }
 
 export interface RequestSummary {

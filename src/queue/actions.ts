@@ -5,6 +5,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs, type JobRow, type JobStatus } from '../db/schema';
+import { forgetCallback, retire } from './callbacks';
 import type { JobChange } from './finish';
 import { getJob, isJobId } from './read';
 
@@ -16,8 +17,9 @@ export type ActionResult =
 export const CANCELLABLE: readonly JobStatus[] = ['pending', 'running', 'waiting_callback'];
 export const RETRYABLE: readonly JobStatus[] = ['failed', 'cancelled', 'timed_out', 'expired'];
 
+/** A waiting job's return address retires with it: a later callback changes nothing. */
 export async function cancelJob(db: Db, tenantId: string, id: string): Promise<ActionResult> {
-  const job = await transition(db, tenantId, id, CANCELLABLE, {
+  const job = await transition(db, tenantId, id, CANCELLABLE, retire, {
     status: 'cancelled',
     lastError: 'cancelled',
     lockedBy: null,
@@ -29,9 +31,12 @@ export async function cancelJob(db: Db, tenantId: string, id: string): Promise<A
   return job ? { kind: 'done', job } : explain(db, tenantId, id, 'cancel');
 }
 
-/** The deadline is cleared too: retrying is an explicit decision to send it late. */
+/**
+ * The deadline is cleared too: retrying is an explicit decision to send it late. An async job's old
+ * return address is forgotten (its token is unknown from now on); the next send gets a new one.
+ */
 export async function retryJob(db: Db, tenantId: string, id: string): Promise<ActionResult> {
-  const job = await transition(db, tenantId, id, RETRYABLE, {
+  const job = await transition(db, tenantId, id, RETRYABLE, forgetCallback, {
     status: 'pending',
     attempts: 0,
     runAt: sql`now()`,
@@ -44,20 +49,38 @@ export async function retryJob(db: Db, tenantId: string, id: string): Promise<Ac
   return job ? { kind: 'done', job } : explain(db, tenantId, id, 'retry');
 }
 
+class NoTransition extends Error {}
+
+/**
+ * The guarded UPDATE and what it means for the job's return address, in one transaction. The
+ * return address is written first: the callback route locks it before the job, so taking the two
+ * locks in the same order cannot deadlock with a callback arriving at that moment.
+ */
 async function transition(
   db: Db,
   tenantId: string,
   id: string,
   from: readonly JobStatus[],
+  onCallback: (tx: Db, jobId: string) => Promise<void>,
   change: JobChange,
 ): Promise<JobRow | undefined> {
   if (!isJobId(id)) return undefined;
-  const [job] = await db
-    .update(jobs)
-    .set(change)
-    .where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId), inArray(jobs.status, [...from])))
-    .returning();
-  return job;
+  try {
+    return await db.transaction(async (tx) => {
+      await onCallback(tx, id);
+      const [job] = await tx
+        .update(jobs)
+        .set(change)
+        .where(and(eq(jobs.id, id), eq(jobs.tenantId, tenantId), inArray(jobs.status, [...from])))
+        .returning();
+      // Not this tenant's, or not in a state the action applies to: the return address stays as it was.
+      if (!job) throw new NoTransition();
+      return job;
+    });
+  } catch (err) {
+    if (err instanceof NoTransition) return undefined;
+    throw err;
+  }
 }
 
 async function explain(db: Db, tenantId: string, id: string, action: 'cancel' | 'retry'): Promise<ActionResult> {

@@ -2,6 +2,17 @@ export { enqueueJob, type NewJob, type Enqueued } from './enqueue';
 export { claimJobs, type ClaimedJob } from './claim';
 export { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
 export { recoverExpiredLeases, expireOverdueJobs, type SweptJob } from './sweep';
+export {
+  acceptCallback,
+  armCallback,
+  findCallbackTarget,
+  listCallbacksOfJobs,
+  receiveCallback,
+  timeOutCallbacks,
+  type CallbackTarget,
+  type CallbackView,
+  type Received,
+} from './callbacks';
 export { cancelJob, retryJob, CANCELLABLE, RETRYABLE, type ActionResult } from './actions';
 export {
   getJob,

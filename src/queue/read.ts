@@ -65,7 +65,7 @@ export async function getJobPayloads(db: Db, tenantId: string, ids: readonly str
 }
 
 export async function listAttempts(db: Db, jobId: string): Promise<AttemptRow[]> {
-  return db.select().from(jobAttempts).where(eq(jobAttempts.jobId, jobId)).orderBy(asc(jobAttempts.attempt));
+  return db.select().from(jobAttempts).where(eq(jobAttempts.jobId, jobId)).orderBy(asc(jobAttempts.attempt), asc(jobAttempts.id));
 }
 
 /** The attempts of many jobs in one statement, oldest first per job: a page of jobs costs one query, not one per job. */
@@ -74,7 +74,8 @@ export async function listAttemptsOfJobs(db: Db, jobIds: readonly string[]): Pro
     .select()
     .from(jobAttempts)
     .where(inArray(jobAttempts.jobId, [...jobIds]))
-    .orderBy(asc(jobAttempts.jobId), asc(jobAttempts.attempt));
+    // An async attempt has several rows (accepted, callbacks, timed_out): in the order they were written.
+    .orderBy(asc(jobAttempts.jobId), asc(jobAttempts.attempt), asc(jobAttempts.id));
 }
 
 export interface AttemptLogPage {

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MOCK_OUTCOMES, SERVICE_KIND, type MockOutcome } from '../db/schema';
+import { asyncBlock, asyncOperationProblems, mockCallback } from './async-schema';
 import { hasDotSegment, isPlaceholderName, pathPlaceholders } from './path-template';
 import { DEFAULT_TIMEOUT_MS, HTTP_METHODS, type JsonSchema, type ServiceDef } from './types';
 import { compileSchema } from './validate-input';
@@ -100,6 +101,7 @@ const mock = z
     errorRate: z.number().min(0).max(1).optional(),
     scenarios: z.array(mockScenario).optional(),
     response: z.unknown().optional(),
+    callback: mockCallback.optional(),
   })
   .superRefine((m, ctx) => {
     const scenarios = (m.scenarios ?? []).reduce((sum, sc) => sum + sc.probability, 0);
@@ -125,6 +127,7 @@ const operation = z.strictObject({
   retry: retry.optional(),
   maxAgeMs: positiveMs.optional(),
   mock: mock.optional(),
+  async: asyncBlock.optional(),
 });
 
 const service = z
@@ -147,6 +150,7 @@ const service = z
       if (seen.has(op.name)) ctx.addIssue({ code: 'custom', path: ['operations', i, 'name'], message: 'is a duplicate' });
       seen.add(op.name);
       for (const problem of pathProblems(op.path, op.input)) ctx.addIssue({ code: 'custom', path: ['operations', i, 'path'], message: problem });
+      for (const problem of asyncOperationProblems(op)) ctx.addIssue({ code: 'custom', path: ['operations', i, ...problem.path], message: problem.message });
       if (s.kind === 'http' && QUERY_METHODS.has(op.method)) {
         for (const problem of queryProblems(op.input)) ctx.addIssue({ code: 'custom', path: ['operations', i, 'input', ...problem.path], message: problem.message });
       }

@@ -126,6 +126,7 @@ async function insertOperations(tx: Tx, serviceId: string, def: ServiceDef): Pro
       retry: op.retry ?? null,
       maxAgeMs: op.maxAgeMs ?? null,
       mock: op.mock ?? null,
+      callback: op.async ?? null,
     })),
   );
 }
@@ -166,6 +167,7 @@ function toServiceDef(r: ServiceRow, ops: OperationRow[]): ServiceDef {
       retry: o.retry ?? undefined,
       maxAgeMs: o.maxAgeMs ?? undefined,
       mock: o.mock ?? undefined,
+      async: o.callback ?? undefined,
     })),
   };
 }

@@ -1,6 +1,7 @@
 // The registry's view of a service and its operations, as the file and the API declare them
 // (defaults applied). Workers, clients and the schema all read these shapes.
 import type {
+  AsyncConfig,
   AuthConfig,
   BreakerConfig,
   MockConfig,
@@ -12,7 +13,7 @@ import type {
   ServiceMode,
 } from '../db/schema';
 
-export type { AuthConfig, BreakerConfig, MockConfig, MockScenario, OAuth2ClientCredentials, RetryPolicy, ServiceKind, ServiceMode };
+export type { AsyncConfig, AuthConfig, BreakerConfig, MockConfig, MockScenario, OAuth2ClientCredentials, RetryPolicy, ServiceKind, ServiceMode };
 
 /** `file`: the operator's services.yaml, trusted; `api`: registered at run time, behind the SSRF guard. */
 export type ServiceSource = (typeof SERVICE_SOURCE)[number];
@@ -34,6 +35,8 @@ export interface OperationDef {
   retry?: RetryPolicy | undefined;
   maxAgeMs?: number | undefined;
   mock?: MockConfig | undefined;
+  /** Set for an async operation: the job ends with the provider's callback (callbacks/). */
+  async?: AsyncConfig | undefined;
 }
 
 export interface ServiceDef {

@@ -3,7 +3,7 @@
 import { JOB_STATUS, type JobRow, type JobStatus } from '../db/schema';
 import { hasRole } from '../auth/caller';
 import { followJob } from './follow-job';
-import { getJob, isJobId, listJobSummaries, type JobSummary } from '../queue';
+import { getJob, isJobId, listJobSummaries, type CallbackView, type JobSummary } from '../queue';
 import { JobAttempt } from './attempt-log';
 import { badInput, builder, upperCaseEnum } from './builder';
 import { clientError } from './client-error';
@@ -13,6 +13,18 @@ export const JobStatusEnum = upperCaseEnum('JobStatus', JOB_STATUS);
 
 /** A whole row, or a list's summary whose input and output load per request (loaders.ts) only when selected. */
 type JobView = JobSummary & Partial<Pick<JobRow, 'input' | 'output'>>;
+
+const JobCallback = builder.objectRef<CallbackView>('JobCallback').implement({
+  description: "An async operation's return address (its token is never shown).",
+  fields: (t) => ({
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a job WAITING_CALLBACK becomes TIMED_OUT; null until the provider accepted the request.',
+    }),
+    receivedAt: t.expose('receivedAt', { type: 'DateTime', nullable: true, description: "When the provider's final callback arrived." }),
+  }),
+});
 
 export const Job = builder.objectRef<JobView>('Job').implement({
   fields: (t) => ({
@@ -42,6 +54,12 @@ export const Job = builder.objectRef<JobView>('Job').implement({
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    callback: t.field({
+      type: JobCallback,
+      nullable: true,
+      description: 'For a job of an async operation, once its request was sent; null otherwise.',
+      resolve: (job, _args, ctx) => ctx.loaders.callbacks.load(job.id),
+    }),
     attemptLog: t.field({
       type: [JobAttempt],
       nullable: true,

@@ -4,13 +4,15 @@
 import DataLoader from 'dataloader';
 import type { AttemptRow } from '../db/schema';
 import type { TenantScope } from '../db/tenant-scope';
-import { getJobPayloads, listAttemptsOfJobs, type JobPayload } from '../queue';
+import { getJobPayloads, listAttemptsOfJobs, listCallbacksOfJobs, type CallbackView, type JobPayload } from '../queue';
 
 export interface Loaders {
   /** A job's attempts, oldest first. */
   attempts: DataLoader<string, AttemptRow[]>;
   /** A job's input and output (list rows leave them out); null for a job the tenant cannot see. */
   payloads: DataLoader<string, JobPayload | null>;
+  /** An async job's return address (its times, never its token); null for any other job. */
+  callbacks: DataLoader<string, CallbackView | null>;
 }
 
 /** One IN (…) list per statement: the largest page (100 jobs) batches whole, and no list grows unbounded. */
@@ -34,6 +36,13 @@ export function createLoaders(asTenant: TenantScope, tenantId: string): Loaders 
       async (ids) => {
         const byId = new Map((await asTenant((tx) => getJobPayloads(tx, tenantId, ids))).map((p) => [p.id, p]));
         return ids.map((id) => byId.get(id) ?? null);
+      },
+      { maxBatchSize: MAX_BATCH_SIZE },
+    ),
+    callbacks: new DataLoader(
+      async (ids) => {
+        const byJob = new Map((await asTenant((tx) => listCallbacksOfJobs(tx, ids))).map((c) => [c.jobId, c]));
+        return ids.map((id) => byJob.get(id) ?? null);
       },
       { maxBatchSize: MAX_BATCH_SIZE },
     ),

@@ -1,7 +1,7 @@
 // The admin service API: registerService, updateService, deleteService, setServiceMode and
 // testService, and the mockTemplates to start from. A definition is checked by the registry's own
 // file validator (one set of rules, the same located messages); statements in registry/services.ts.
-import { forbiddenEnvNames, tenantSecretPrefix } from '../registry/tenant-secrets';
+import { forbiddenCallbackEnvNames, forbiddenEnvNames, tenantSecretPrefix } from '../registry/tenant-secrets';
 import { randomUUID } from 'node:crypto';
 import { isPlatformAdmin } from '../auth/caller';
 import { MOCK_TEMPLATES, mockTemplate } from '../clients/mock-templates';
@@ -131,7 +131,11 @@ const OperationInput = builder.inputType('ServiceOperationInput', {
     timeoutMs: t.int(),
     retry: t.field({ type: 'JSON' }),
     maxAgeMs: t.int(),
-    mock: t.field({ type: 'JSON', description: 'How the mock answers: latencyMs, scenarios, response.' }),
+    mock: t.field({ type: 'JSON', description: 'How the mock answers: latencyMs, scenarios, response, callback (async operations).' }),
+    async: t.field({
+      type: 'JSON',
+      description: 'Makes the operation async: { correlationField, callbackField | callbackHeader, timeout, verify, result }, as in the services file.',
+    }),
     mockTemplate: t.string({ description: 'A mockTemplates id: its mock (and its input schema, unless given) for this operation.' }),
   }),
 });
@@ -189,11 +193,15 @@ function withoutNulls<T extends object>(value: T): { [K in keyof T]?: Exclude<T[
 function validated(input: DefinitionInput, tenantId: string): { def: ServiceDef } | Invalid {
   const { raw, problems: templateProblems } = definitionOf(input);
   const parsed = parseServiceDefinition(raw);
+  const notTheirs = `is not this tenant's; name variables ${tenantSecretPrefix(tenantId)}*`;
   const secretProblems =
     'def' in parsed
-      ? forbiddenEnvNames(parsed.def.auth, tenantId).map(
-          (name) => `service "${parsed.def.name}", field "auth": ${name} is not this tenant's; name variables ${tenantSecretPrefix(tenantId)}*`,
-        )
+      ? [
+          ...forbiddenEnvNames(parsed.def.auth, tenantId).map((name) => `service "${parsed.def.name}", field "auth": ${name} ${notTheirs}`),
+          ...forbiddenCallbackEnvNames(parsed.def, tenantId).map(
+            ({ operation, name }) => `service "${parsed.def.name}", operation "${operation}", field "async.verify": ${name} ${notTheirs}`,
+          ),
+        ]
       : [];
   const problems = [...templateProblems, ...('problems' in parsed ? parsed.problems : []), ...secretProblems];
   if ('def' in parsed && problems.length === 0) return { def: { ...parsed.def, source: 'api' } };

@@ -38,6 +38,12 @@ const Operation = builder.objectRef<{ service: ServiceDef; operation: OperationD
     }),
     inputSchema: t.field({ type: 'JSON', nullable: true, resolve: ({ operation }) => operation.input ?? null }),
     outputSchema: t.field({ type: 'JSON', nullable: true, resolve: ({ operation }) => operation.output ?? null }),
+    async: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'For an async operation, its async block (verify names the secret variable, never its value); null otherwise.',
+      resolve: ({ operation }) => operation.async ?? null,
+    }),
     breaker: t.field({
       type: BreakerStatus,
       resolve: ({ service, operation }, _args, ctx) => ctx.breakers.snapshot(service.name, operation.name),

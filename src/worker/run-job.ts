@@ -1,14 +1,16 @@
 // runJob: one attempt of one claimed job. Calls the upstream through the operation's breaker,
 // then records how the attempt ended, in one transaction with its attempt row: SUCCEEDED, a
-// retry after backoff, FAILED, or back to PENDING when the breaker is open or the instance drains.
+// retry after backoff, FAILED, or back to PENDING when the breaker is open or the instance drains;
+// for an async operation, WAITING_CALLBACK (its return address stored before the request is sent).
 // Never throws: every failure lands in the job's lastError or, failing that, in the log.
 import type { CallRequest, CallResult, UpstreamClient } from '../clients/types';
 import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS, type JobRow, type ServiceKind } from '../db/schema';
 import type { Logger } from '../logger';
 import type { JobMetrics } from '../metrics';
-import { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended } from '../queue';
+import { acceptCallback, completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended } from '../queue';
 import type { Registry } from '../registry';
+import { armReturnAddress, callbackTimeoutMs } from '../callbacks/arm';
 import type { Breakers } from './breakers';
 import { isRetryable, retryDelayMs } from './retry-policy';
 
@@ -24,6 +26,8 @@ export interface RunJobDeps {
   metrics: JobMetrics;
   workerId: string;
   log: Logger;
+  /** CALLGATE_PUBLIC_URL: the base of async operations' return addresses (known once the server listens). */
+  publicUrl: () => string;
   /** Jitter source. @default Math.random */
   random?: (() => number) | undefined;
 }
@@ -44,6 +48,9 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
       log.warn({ error }, 'job failed');
       return undefined;
     }
+    // Async: the return address is stored before the request leaves, for a callback faster than the 2xx.
+    const callback = operation.async ? await armReturnAddress(db, job, deps.publicUrl()) : undefined;
+    if (callback === null) return undefined;
     const startedAt = new Date();
     const request: CallRequest = {
       service,
@@ -53,6 +60,7 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
       idempotencyKey: job.idempotencyKey ?? job.id,
       timeoutMs: registry.timeoutMs(service, operation),
       signal,
+      callback,
     };
     const ran = await deps.breakers.run(service, operation, async () =>
       abortedAs(await metrics.trackCall(service.name, () => callSafely(deps.clients[service.kind], request)), signal),
@@ -81,7 +89,8 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
       log.info({ retryAt: ran.retryAt }, 'breaker open; job put back');
       return ran.retryAt.getTime() - Date.now();
     }
-    const result = checkOutput(registry, job, ran.result);
+    // An async operation's 2xx only acknowledges the request; its output comes with the callback.
+    const result = operation.async ? acceptedAs(ran.result) : checkOutput(registry, job, ran.result);
     const attempt = attemptOf(result);
     const error = result.error ?? result.outcome;
     let saved: Ended;
@@ -92,6 +101,8 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
       await recordAttempt(db, { ...ids, attempt });
       log.info('running job cancelled');
       return undefined;
+    } else if (result.outcome === 'accepted' && operation.async) {
+      saved = await acceptCallback(db, { ...ids, attempt, timeoutMs: callbackTimeoutMs(operation.async) });
     } else if (result.outcome === 'success') {
       saved = await completeJob(db, { ...ids, output: result.output ?? null, attempt });
     } else if (isRetryable(result) && job.attempts < job.maxAttempts) {
@@ -121,6 +132,11 @@ function checkOutput(registry: Registry, job: JobRow, result: CallResult): CallR
   if (violations.length === 0) return result;
   const detail = violations.map((v) => `${v.path} ${v.message}`).join('; ');
   return { ...result, outcome: 'invalid_response', error: `response does not match the output schema: ${detail}` };
+}
+
+/** An async operation's 2xx: the provider took the request; the job now waits for its callback. */
+function acceptedAs(result: CallResult): CallResult {
+  return result.outcome === 'success' ? { ...result, outcome: 'accepted', output: undefined } : result;
 }
 
 /** A call we aborted ourselves is neither the upstream's failure nor worth a retry. */

@@ -1,10 +1,11 @@
 // Runs the sweeper statements on a timer on every instance: crashed workers' jobs come back after
-// their lease, overdue pending jobs expire. Cheap when there is nothing to do (two index scans).
+// their lease, overdue pending jobs expire, jobs whose callback did not come in time time out.
+// Cheap when there is nothing to do (three index scans).
 import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS } from '../db/schema';
 import type { Logger } from '../logger';
 import type { FinishMetrics } from '../metrics';
-import { expireOverdueJobs, recoverExpiredLeases, type SweptJob } from '../queue';
+import { expireOverdueJobs, recoverExpiredLeases, timeOutCallbacks, type SweptJob } from '../queue';
 
 export interface Sweeper {
   start(): void;
@@ -40,6 +41,9 @@ export function createSweeper({ db, log, metrics, intervalMs }: SweeperOptions):
       const expired = await expireOverdueJobs(db);
       countFinished(expired);
       if (expired.length) slog.info({ jobs: expired.map((j) => j.id) }, 'expired jobs past their deadline');
+      const timedOut = await timeOutCallbacks(db);
+      countFinished(timedOut);
+      if (timedOut.length) slog.info({ jobs: timedOut.map((j) => j.id) }, 'timed out jobs whose callback did not come');
     } catch (err) {
       slog.error({ err }, 'sweep failed; trying again at the next interval');
     }

@@ -78,6 +78,7 @@ services:
     concurrency: 4,
     pollIntervalMs: 100,
     leaseMarginMs: LEASE_MARGIN_MS,
+    publicUrl: () => 'http://127.0.0.1:1',
   });
   pool.start();
   const { job } = await enqueueJob(db, newJob({ service: 'shop', operation: path.slice(1), maxAttempts: 3 }));

@@ -88,6 +88,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads CALLGATE_PUBLIC_URL as an http(s) URL without query, fragment or credentials', () => {
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(loadConfig({ CALLGATE_PUBLIC_URL: 'https://gw.example.com/edge' }).publicUrl).toBe('https://gw.example.com/edge');
+    for (const bad of ['gw.example.com', 'ftp://gw.example.com', 'https://gw.example.com/?a=1', 'https://u:p@gw.example.com', 'https://gw.example.com/#x']) {
+      expect(() => loadConfig({ CALLGATE_PUBLIC_URL: bad }), bad).toThrow(/CALLGATE_PUBLIC_URL/);
+    }
+  });
+
   it('reads secrets by name without copying them into the config', () => {
     const config = loadConfig({ PAY_TOKEN: 'sk_123' });
     expect(config.secret('PAY_TOKEN')).toBe('sk_123');

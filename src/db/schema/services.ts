@@ -69,11 +69,55 @@ export interface MockConfig {
   errorRate?: number;
   /** Faults drawn once per call by cumulative probability; no scenario drawn means success. */
   scenarios?: MockScenario[];
+  /** Simulates an async provider (the operation must be `async`): 202 now, a signed callback later. */
+  callback?: MockCallback;
   /**
    * Response body; without it the mock answers `{ echo: <input> }`. Strings `"{{input.a.b}}"` and
    * `"{{jobId}}"` are filled from the job (see src/clients/mock-template.ts).
    */
   response?: unknown;
+}
+
+/** How a mock stands in for an async provider: it answers 202 and POSTs the callback itself. */
+export interface MockCallback {
+  /** When the callback is sent after the 202, drawn uniformly from [min, max] ms. @default [500, 1500] */
+  delayMs?: [number, number];
+  /** The callback body (the same templates as `response`); the correlation id is added at correlationField. */
+  body: unknown;
+  /** Share of calls, 0..1, whose callback never comes (so the job times out). @default 0 */
+  dropRate?: number;
+}
+
+/** How a callback proves it comes from the provider; secrets are named by environment variable. */
+export type CallbackVerify =
+  | { standardWebhooks: { secretEnv: string } }
+  | { hmac: { header: string; secretEnv: string; algorithm: 'sha256'; encoding: 'hex' | 'base64'; prefix?: string | undefined } };
+
+/** How a callback body reads (JSON Pointers into it). */
+export interface CallbackResultMap {
+  status: string;
+  succeededWhen: string[];
+  failedWhen: string[];
+  /** The job's output on success. @default the whole body */
+  output?: string | undefined;
+  /** The job's error on failure. @default `callback status "<status>"` */
+  error?: string | undefined;
+}
+
+/**
+ * An async operation: the request carries a return address, a 2xx only means accepted, and the
+ * job ends when the provider's signed callback arrives on it (or times out).
+ */
+export interface AsyncConfig {
+  /** Request body field that gets the job's correlation id (else its id). */
+  correlationField?: string | undefined;
+  /** Request body field that gets the return address; exactly one of this and callbackHeader. */
+  callbackField?: string | undefined;
+  callbackHeader?: string | undefined;
+  /** A duration ("5m"): WAITING_CALLBACK longer than this after the 2xx → TIMED_OUT. */
+  timeout: string;
+  verify: CallbackVerify;
+  result: CallbackResultMap;
 }
 
 export const services = pgTable(
@@ -127,7 +171,8 @@ export const operations = pgTable(
     timeoutMs: integer('timeout_ms'),
     retry: jsonb('retry').$type<RetryPolicy>(),
     maxAgeMs: integer('max_age_ms'),
-    callback: jsonb('callback'),
+    /** The operation's `async` block (the column predates the feature's name). */
+    callback: jsonb('callback').$type<AsyncConfig>(),
     mock: jsonb('mock').$type<MockConfig>(),
   },
   (t) => [primaryKey({ name: 'operations_pk', columns: [t.serviceId, t.name] })],
