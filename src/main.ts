@@ -32,7 +32,12 @@ function stop(signal: NodeJS.Signals) {
   // Before the app is up there is nothing to drain: migrations are transactional.
   if (!app) process.exit(0);
   app.stop().then(
-    () => process.exit(0),
+    ({ unwritten }) => {
+      if (unwritten.length === 0) process.exit(0);
+      // Their calls were made; the jobs go back to PENDING when their leases run out and are called again.
+      log.error({ jobIds: unwritten }, `stopped with ${unwritten.length} outcomes unwritten (database unreachable): ${unwritten.join(', ')}`);
+      process.exit(1);
+    },
     (err) => {
       log.error({ err }, 'unclean stop');
       process.exit(1);

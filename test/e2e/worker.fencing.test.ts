@@ -12,7 +12,9 @@ import { createMetrics } from '../../src/metrics';
 import { cancelJob, enqueueJob, getJob, listAttempts, recoverExpiredLeases } from '../../src/queue';
 import { loadRegistry, parseServices } from '../../src/registry';
 import { createBreakers } from '../../src/worker/breakers';
+import { createUpstream } from '../../src/worker/call-upstream';
 import { createWorkerPool, type WorkerPool } from '../../src/worker/pool';
+import { createJobStore } from '../../src/worker/store';
 import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 import { startUpstream, type Step, type Upstream } from '../helpers/upstream';
@@ -68,16 +70,16 @@ services:
     },
     close: () => http.close(),
   };
+  const registry = await loadRegistry(db, services, log);
+  const metrics = createMetrics();
   const pool: WorkerPool = createWorkerPool({
-    db,
-    registry: await loadRegistry(db, services, log),
-    clients: { http: stalling, mock: createMockClient({ seed: 1 }) },
-    breakers: createBreakers({ log }),
-    metrics: createMetrics(),
+    store: createJobStore(db),
+    upstream: createUpstream({ registry, clients: { http: stalling, mock: createMockClient({ seed: 1 }) }, breakers: createBreakers({ log }), metrics }),
+    metrics,
     log,
     concurrency: 4,
     pollIntervalMs: 100,
-    leaseMarginMs: LEASE_MARGIN_MS,
+    leaseMs: () => registry.longestTimeoutMs() + LEASE_MARGIN_MS,
   });
   pool.start();
   const { job } = await enqueueJob(db, newJob({ service: 'shop', operation: path.slice(1), maxAttempts: 3 }));
