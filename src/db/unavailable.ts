@@ -26,9 +26,11 @@ const DRIVER_CODES: ReadonlySet<string> = new Set([
  */
 const unavailableState = (code: string) => code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300';
 
-/** Walks the cause chain: drizzle wraps the driver's error in its own "Failed query". */
+/** The error this one wraps: drizzle's "Failed query" keeps the driver's as `cause`, GraphQL's as `originalError`. */
+const wrapped = (e: object): unknown => (e as { originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
+
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 6; e = wrapped(e), depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (DRIVER_CODES.has(code) || unavailableState(code))) return true;
     if (e instanceof AggregateError && e.errors.some(isDatabaseUnavailable)) return true;
