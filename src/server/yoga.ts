@@ -1,8 +1,8 @@
 // The Yoga instance at /graphql: GraphiQL (offline, with example tabs: graphiql.ts), SSE
 // subscriptions, masked unexpected errors. WebSocket subscriptions reuse it through ws.ts.
-import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
 import { isDatabaseUnavailable } from '../db/unavailable';
+import { databaseUnavailableError } from './database-unavailable';
 import type { GraphQLContext } from '../schema';
 import { buildSchema } from '../schema';
 import { errorMessage, type Logger } from '../logger';
@@ -44,7 +44,7 @@ export function createCallgateYoga(
     renderGraphiQL: createGraphiQLRenderer(),
     landingPage: false,
     // An unreachable database is not a bug to hide behind "Unexpected error.": clients may retry.
-    maskedErrors: { maskError: (error, message, isDev) => (isDatabaseUnavailable(error) ? databaseUnavailable(error) : maskError(error, message, isDev)) },
+    maskedErrors: { maskError: (error, message, isDev) => (isDatabaseUnavailable(error) ? databaseUnavailableError(error) : maskError(error, message, isDev)) },
     // graphql-sse's single connection mode on this same path; Yoga itself serves its distinct connections mode.
     plugins: [...access.guards, ...guards.plugins, ...useOperationLimits(), useSingleConnectionSSE(GRAPHQL_PATH), ...plugins],
     logging: {
@@ -54,10 +54,4 @@ export function createCallgateYoga(
       error: (...args) => yogaLog.error({ err: args.find((a) => a instanceof Error) }, args.map(errorMessage).join(' ')),
     },
   });
-}
-
-/** The typed error a client sees while the database cannot be reached; it keeps the field's path. */
-function databaseUnavailable(error: unknown): GraphQLError {
-  const at = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
-  return new GraphQLError('database unavailable, try again', { ...at, extensions: { code: 'DATABASE_UNAVAILABLE' } });
 }

@@ -5,7 +5,8 @@
 //    and written once the database came back, well inside their leases), and every request made
 //    during the outage got a typed DATABASE_UNAVAILABLE error within seconds; /readyz said 503.
 // 2. SIGTERM during an outage: the drain keeps trying for its grace period, then the process
-//    exits non-zero and its log names the jobs whose outcomes were never written.
+//    exits non-zero and its log names the jobs whose outcomes were never written; another
+//    instance later sends those calls again, with the same Idempotency-Key.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, type GatewayProcess } from '../../scripts/gateway-process';
@@ -194,6 +195,22 @@ services:
     const named = output.split('\n').find((line) => line.includes('outcomes unwritten') && line.includes('stopped with'));
     expect(named, output).toBeDefined();
     for (const id of ids) expect(named).toContain(id);
+
+    // Once the database is back, another instance's sweeper takes the jobs back when their leases
+    // run out; the calls are sent again with the same Idempotency-Key, and the first attempt is
+    // logged as what it was: sent, outcome unknown.
     await cluster.start();
-  }, 180_000);
+    await start('outage-3');
+    const finals = () => sql<{ id: string; status: string }[]>`select id, status from jobs where id = any(${ids as string[]})`;
+    await expect.poll(async () => (await finals()).every((j) => j.status === 'succeeded'), { timeout: 90_000, interval: 500 }).toBe(true);
+    for (const id of ids as string[]) expect(requestsOf(id), id).toHaveLength(2);
+    const attempts = await sql<{ job_id: string; attempt: number; outcome: string; error: string | null }[]>`
+      select job_id, attempt, outcome, error from job_attempts where job_id = any(${ids as string[]}) order by job_id, attempt`;
+    for (const id of ids as string[]) {
+      expect(attempts.filter((a) => a.job_id === id)).toEqual([
+        { job_id: id, attempt: 1, outcome: 'lost', error: 'sent, outcome unknown: the lease of worker outage-2 ran out before it recorded how the call ended' },
+        { job_id: id, attempt: 2, outcome: 'success', error: null },
+      ]);
+    }
+  }, 240_000);
 });
