@@ -1,11 +1,16 @@
 // Which errors mean "the database cannot be reached right now", and what a client gets for one:
 // the worker keeps outcomes only for these, and the API answers them as DATABASE_UNAVAILABLE.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import type { Authenticator } from '../../src/auth/authenticator';
 import { isDatabaseUnavailable } from '../../src/db/unavailable';
 import { useApiKeys } from '../../src/server/api-keys';
 import { databaseUnavailableError } from '../../src/server/database-unavailable';
+import { attachWebSocket } from '../../src/server/ws';
 
 const withCode = (code: string, message = code) => Object.assign(new Error(message), { code });
 
@@ -55,5 +60,24 @@ describe('what a client sees', () => {
     expect(await res.json()).toEqual({ errors: [{ message: 'database unavailable, try again', extensions: { code: 'DATABASE_UNAVAILABLE' } }] });
     admit.mockRejectedValueOnce(new Error('bug'));
     await expect(onRequest({ request, endResponse, fetchAPI: { Response } })).rejects.toThrow('bug');
+  });
+
+  it('gets its WebSocket closed with 1013 (try again later) when its API key cannot be looked up', async () => {
+    const admit = vi.fn<Authenticator['admit']>().mockRejectedValue(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
+    const server = createServer();
+    // Admission runs before any operation: the Yoga instance is never reached.
+    const ws = attachWebSocket(server, {} as Parameters<typeof attachWebSocket>[1], { admit, forget: () => {} });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const socket = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, 'graphql-transport-ws');
+      await once(socket, 'open');
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer cg_x' } }));
+      const [code, reason] = (await once(socket, 'close')) as [number, Buffer];
+      expect([code, reason.toString()]).toEqual([1013, 'database unavailable, try again']);
+    } finally {
+      await ws.close();
+      server.close();
+    }
   });
 });
