@@ -64,7 +64,7 @@ export interface AppOptions {
  * database's now(), so it covers recording the outcome after the call (and keeping it through a
  * short database outage: outcome-writer.ts), not clock skew.
  */
-export const LEASE_MARGIN_MS = 5_000;
+const LEASE_MARGIN_MS = 5_000;
 
 /** Enough connections for the API and the claim/complete traffic of a full worker pool. */
 const POOL_CONNECTIONS = 20;

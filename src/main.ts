@@ -34,7 +34,7 @@ function stop(signal: NodeJS.Signals) {
   app.stop().then(
     ({ unwritten }) => {
       if (unwritten.length === 0) process.exit(0);
-      // Their calls were made; the jobs go back to PENDING when their leases run out and are called again.
+      // They stay RUNNING until their leases run out; then the sweeper puts them back and they are called again.
       log.error({ jobIds: unwritten }, `stopped with ${unwritten.length} outcomes unwritten (database unreachable): ${unwritten.join(', ')}`);
       process.exit(1);
     },

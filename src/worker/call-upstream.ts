@@ -43,8 +43,17 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
       const finishedAt = new Date();
       const durationMs = finishedAt.getTime() - startedAt.getTime();
       metrics.attemptEnded(job.service, job.operation, r.outcome, durationMs);
-      const { outcome, request: sent } = r;
-      return { attempt: job.attempts, startedAt, finishedAt, durationMs, outcome, request: sent, httpStatus: r.httpStatus ?? null, responseBody: r.responseBody ?? null, error: r.error ?? null };
+      return {
+        attempt: job.attempts,
+        startedAt,
+        finishedAt,
+        durationMs,
+        outcome: r.outcome,
+        httpStatus: r.httpStatus ?? null,
+        request: r.request,
+        responseBody: r.responseBody ?? null,
+        error: r.error ?? null,
+      };
     };
     const ran = await deps.breakers.run(service, operation, async () =>
       abortedAs(await metrics.trackCall(service.name, () => callSafely(deps.clients[service.kind], request)), signal),
