@@ -35,7 +35,10 @@ import { attachWebSocket } from './server/ws';
 import { createCallgateYoga, GRAPHQL_PATH } from './server/yoga';
 import { createBreakers } from './worker/breakers';
 import { createHeartbeat } from './worker/heartbeat';
+import { armReturnAddress } from './callbacks/arm';
+import { createUpstream } from './worker/call-upstream';
 import { createWorkerPool, type WorkerPool } from './worker/pool';
+import { createJobStore } from './worker/store';
 import { createRetention } from './worker/retention';
 import { createSweeper } from './worker/sweeper';
 
@@ -47,7 +50,8 @@ export interface App {
   readonly pool: WorkerPool;
   /** Listens on `port` (0 picks a free one) and starts the workers. */
   start(port?: number): Promise<{ port: number; url: string }>;
-  stop(): Promise<void>;
+  /** Drains and closes; `unwritten` names the jobs whose outcomes the database never took. */
+  stop(): Promise<{ unwritten: string[] }>;
 }
 
 export interface AppOptions {
@@ -57,6 +61,13 @@ export interface AppOptions {
   /** Retry jitter source, for tests. @default Math.random */
   random?: () => number;
 }
+
+/**
+ * Added to the longest operation timeout for the lease. Every timestamp involved is the
+ * database's now(), so it covers recording the outcome after the call (and keeping it through a
+ * short database outage: outcome-writer.ts), not clock skew.
+ */
+const LEASE_MARGIN_MS = 5_000;
 
 /** Enough connections for the API and the claim/complete traffic of a full worker pool. */
 const POOL_CONNECTIONS = 20;
@@ -96,17 +107,22 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Known once the server listens (port 0 picks one), unless CALLGATE_PUBLIC_URL says it.
   let publicUrl = config.publicUrl ?? '';
   const pool = createWorkerPool({
-    db: database.db,
-    registry,
-    clients,
-    breakers,
+    store: createJobStore(database.db),
+    upstream: createUpstream({
+      registry,
+      clients,
+      breakers,
+      metrics,
+      armReturnAddress: (job) => armReturnAddress(database.db, job, publicUrl),
+    }),
     metrics,
     log,
     random: options.random,
     concurrency: config.workerConcurrency,
     pollIntervalMs: config.pollIntervalMs,
     workerId: config.instanceId,
-    publicUrl: () => publicUrl,
+    // Taken at each claim: a service registered since may have the longest timeout.
+    leaseMs: () => registry.longestTimeoutMs() + LEASE_MARGIN_MS,
   });
   const sweeper = createSweeper({ db: database.db, log, metrics, intervalMs: config.sweepIntervalMs });
   const heartbeat = createHeartbeat({
@@ -197,7 +213,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       draining = true;
       await sweeper.stop();
       await retention.stop();
-      await pool.stop(config.drainGraceMs);
+      const { unwritten } = await pool.stop(config.drainGraceMs);
       // After the drain, so the row shows the in-flight calls until they end.
       await heartbeat.stop();
       // Subscribers saw the drain's last changes; ending the bus completes their subscriptions.
@@ -216,6 +232,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       await Promise.all(Object.values(clients).map((c) => c.close()));
       await database.close();
       log.info('callgate stopped');
+      return { unwritten };
     },
   };
 }

@@ -32,7 +32,12 @@ function stop(signal: NodeJS.Signals) {
   // Before the app is up there is nothing to drain: migrations are transactional.
   if (!app) process.exit(0);
   app.stop().then(
-    () => process.exit(0),
+    ({ unwritten }) => {
+      if (unwritten.length === 0) process.exit(0);
+      // They stay RUNNING until their leases run out; then the sweeper puts them back and they are called again.
+      log.error({ jobIds: unwritten }, `stopped with ${unwritten.length} outcomes unwritten (database unreachable): ${unwritten.join(', ')}`);
+      process.exit(1);
+    },
     (err) => {
       log.error({ err }, 'unclean stop');
       process.exit(1);

@@ -111,27 +111,28 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
       const responseBody = text.slice(0, RESPONSE_BODY_LOG_CHARS) || undefined;
       const base = { httpStatus: res.statusCode, responseBody, request: summary };
       if (read.exceeded) {
-        return { ...base, outcome: 'invalid_response', error: `response body exceeds ${maxBytes} bytes` };
+        return { ...base, outcome: 'invalid_response', retryable: false, error: `response body exceeds ${maxBytes} bytes` };
       }
       if (res.statusCode < 200 || res.statusCode > 299) {
         const quote = text.slice(0, ERROR_BODY_CHARS);
         return {
           ...base,
           outcome: 'http_error',
+          retryable: retryableStatus(res.statusCode),
           error: quote ? `HTTP ${res.statusCode}: ${quote}` : `HTTP ${res.statusCode}`,
           retryAfterMs: parseRetryAfter(firstValue(res.headers['retry-after'])),
         };
       }
       return { ...base, ...parseOutput(text, firstValue(res.headers['content-type'])) };
     } catch (err) {
-      if (req.signal?.aborted) return { outcome: 'network_error', error: 'aborted', request: summary };
+      if (req.signal?.aborted) return { outcome: 'aborted', retryable: false, error: 'aborted', request: summary };
       if (timeout.signal.aborted || TIMEOUT_CODES.has(errorCode(err) ?? '')) {
-        return { outcome: 'timeout', error: `timed out after ${req.timeoutMs} ms`, request: summary };
+        return { outcome: 'timeout', retryable: true, error: `timed out after ${req.timeoutMs} ms`, request: summary };
       }
       const refused = findRefusal(err);
       if (refused) return unsendable(refused.message, summary);
       if (err instanceof AuthError && !err.retryable) return unsendable(scrub(err.message), summary);
-      return { outcome: 'network_error', error: scrub(describeError(err)), request: summary };
+      return { outcome: 'network_error', retryable: true, error: scrub(describeError(err)), request: summary };
     } finally {
       clearTimeout(timer);
     }
@@ -147,11 +148,16 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
 
 /**
  * A request that cannot be built or may not be sent is the job's or the registry's fault, and
- * sending it again cannot help: `http_error` without an httpStatus is not retryable, and the
- * breaker does not count it against the upstream (nothing reached it).
+ * sending it again cannot help: not retryable, so the breaker does not count it against the
+ * upstream either (nothing reached it).
  */
 function unsendable(error: string, request: RequestSummary): CallResult {
-  return { outcome: 'http_error', error, request };
+  return { outcome: 'http_error', retryable: false, error, request };
+}
+
+/** 5xx, 408 and 429 may pass on their own; any other status will be answered the same way again. */
+export function retryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
 }
 
 /** Settles with `pending`, or rejects as soon as the attempt is aborted (timeout, cancel, drain). */
@@ -173,15 +179,16 @@ function findRefusal(err: unknown): OutboundRefusedError | undefined {
 }
 
 /** JSON when declared (a broken JSON body is an invalid response) or when undeclared and parsable. */
-function parseOutput(text: string, contentType: string | undefined): Pick<CallResult, 'outcome' | 'output' | 'error'> {
-  if (text === '') return { outcome: 'success', output: null };
+function parseOutput(text: string, contentType: string | undefined): Pick<CallResult, 'outcome' | 'retryable' | 'output' | 'error'> {
+  const success = (output: unknown) => ({ outcome: 'success' as const, retryable: false, output });
+  if (text === '') return success(null);
   const declaredJson = contentType !== undefined && /[/+]json\b/i.test(contentType);
-  if (contentType !== undefined && !declaredJson) return { outcome: 'success', output: text };
+  if (contentType !== undefined && !declaredJson) return success(text);
   try {
-    return { outcome: 'success', output: JSON.parse(text) };
+    return success(JSON.parse(text));
   } catch (err) {
-    if (!declaredJson) return { outcome: 'success', output: text };
-    return { outcome: 'invalid_response', error: `response is not valid JSON: ${(err as Error).message}` };
+    if (!declaredJson) return success(text);
+    return { outcome: 'invalid_response', retryable: false, error: `response is not valid JSON: ${(err as Error).message}` };
   }
 }
 

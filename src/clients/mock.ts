@@ -1,7 +1,7 @@
 // Answers operations of services of kind `mock` from their mock config (latency, fault scenarios,
 // fixed or templated response), so the gateway and its failure handling run with no real upstream.
 import type { CallbackSecret } from '../callbacks/secrets';
-import { ERROR_BODY_CHARS, RESPONSE_BODY_LOG_CHARS } from './http';
+import { ERROR_BODY_CHARS, RESPONSE_BODY_LOG_CHARS, retryableStatus } from './http';
 import { createMockCallbacks } from './mock-callback';
 import { renderMockResponse } from './mock-template';
 import { seededRandom } from './seeded-random';
@@ -48,18 +48,18 @@ export function createMockClient(opts: MockClientOptions = {}): UpstreamClient {
     const hangs = scenario?.outcome === 'timeout';
     const timedOut = latencyMs > req.timeoutMs;
     const waited = await wait(hangs || timedOut ? req.timeoutMs : latencyMs, req.signal);
-    if (waited === 'aborted') return { outcome: 'network_error', error: 'aborted', request };
+    if (waited === 'aborted') return { outcome: 'aborted', retryable: false, error: 'aborted', request };
     if (timedOut) return timeout(req.timeoutMs, request);
     if (scenario) return fault(scenario, req.timeoutMs, request);
     if (req.operation.async && mock.callback) {
       // An async provider acknowledges now and reports the result later, on the return address.
       const problem = callbacks.schedule(req, random);
-      if (problem !== undefined) return { outcome: 'http_error', error: problem, request };
-      return { outcome: 'success', httpStatus: 202, output: { accepted: true }, responseBody: '{"accepted":true}', request };
+      if (problem !== undefined) return { outcome: 'http_error', retryable: false, error: problem, request };
+      return { outcome: 'success', retryable: false, httpStatus: 202, output: { accepted: true }, responseBody: '{"accepted":true}', request };
     }
     const output =
       mock.response !== undefined ? renderMockResponse(mock.response, { input: req.input, jobId: req.jobId }) : { echo: req.input };
-    return { outcome: 'success', httpStatus: 200, output, request };
+    return { outcome: 'success', retryable: false, httpStatus: 200, output, request };
   }
 
   return { call, close: () => callbacks.close() };
@@ -89,18 +89,19 @@ function fault(scenario: MockScenario, timeoutMs: number, request: RequestSummar
       return { ...httpError(429, scenario.body ?? DEFAULT_RATE_LIMITED_BODY, request), retryAfterMs: Math.round(seconds * 1000) };
     }
     case 'reset':
-      return { outcome: 'network_error', error: 'ECONNRESET: mock connection reset', request };
+      return { outcome: 'network_error', retryable: true, error: 'ECONNRESET: mock connection reset', request };
   }
 }
 
 function timeout(timeoutMs: number, request: RequestSummary): CallResult {
-  return { outcome: 'timeout', error: `timed out after ${timeoutMs} ms`, request };
+  return { outcome: 'timeout', retryable: true, error: `timed out after ${timeoutMs} ms`, request };
 }
 
 function httpError(status: number, body: unknown, request: RequestSummary): CallResult {
   const text = JSON.stringify(body);
   return {
     outcome: 'http_error',
+    retryable: retryableStatus(status),
     httpStatus: status,
     responseBody: text.slice(0, RESPONSE_BODY_LOG_CHARS),
     error: `HTTP ${status}: ${text.slice(0, ERROR_BODY_CHARS)}`,

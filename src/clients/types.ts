@@ -34,7 +34,15 @@ export interface RequestSummary {
 }
 
 export interface CallResult {
+  /** `aborted` when the caller's signal ended the call (cancel, drain): not the upstream's doing. */
   outcome: AttemptOutcome;
+  /**
+   * Whether sending the same request again may end differently: network errors, timeouts, 5xx,
+   * 408 and 429 may; a success, any other 4xx, an invalid response, a request that could not be
+   * built or was refused before it left, and an aborted call do not. Set by the client, which
+   * knows which case it met; the retry policy and the breakers go by it alone.
+   */
+  retryable: boolean;
   httpStatus?: number | undefined;
   /** Parsed response body (JSON, else text), set when outcome is `success`. */
   output?: unknown;

@@ -37,8 +37,19 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return opts.url ? openPostgres(opts.url, opts.maxConnections ?? 10) : openPglite(opts.dataDir ?? 'memory://');
 }
 
+/**
+ * While the server is unreachable, statements must fail within seconds (the API answers
+ * DATABASE_UNAVAILABLE, the worker keeps its outcomes), not hang: postgres.js waits 30 s for a
+ * connection by default, and after repeated failures backs off up to 20 s before it even tries
+ * again, with every new statement waiting behind that. A refused connection fails at once; a
+ * silent host gets CONNECT_TIMEOUT_S. Retries stay spaced (never a hot loop: one attempt per
+ * waiting statement) but never more than a second apart.
+ */
+const CONNECT_TIMEOUT_S = 3;
+const reconnectDelayS = (retries: number) => Math.min(0.05 * 2 ** retries, 1);
+
 function openPostgres(url: string, max: number): Database {
-  const client = postgres(url, { max, onnotice: () => {} });
+  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: CONNECT_TIMEOUT_S, backoff: reconnectDelayS });
   const db = drizzlePostgres({ client, schema }) as unknown as Db;
   return {
     db,

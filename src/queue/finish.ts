@@ -1,6 +1,6 @@
 // How a running attempt ends: completeJob, failJob, scheduleRetry (PENDING again after a delay,
-// or EXPIRED if that would pass the deadline) and putBack (PENDING without using up the attempt:
-// breaker open, drain). The job changes only while the attempt's claim token is still the job's
+// or EXPIRED if that would pass the deadline by the database's clock), expireJob and putBack
+// (PENDING without using up the attempt: breaker open, drain). The job changes only while the attempt's claim token is still the job's
 // (fencing), so a worker that lost its lease or whose job was cancelled cannot overwrite it; the
 // attempt is logged either way, since the call did happen.
 import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
@@ -42,6 +42,11 @@ export function scheduleRetry(db: Db, f: Finish & { error: string; delayMs: numb
     lastError: f.error,
     completedAt: sql`case when ${late} then now() end`,
   });
+}
+
+/** EXPIRED: the worker saw that a retry would start at or after the job's deadline. */
+export function expireJob(db: Db, f: Finish & { error: string }): Promise<Ended> {
+  return endAttempt(db, f, { status: 'expired', lastError: f.error, completedAt: sql`now()` });
 }
 
 /** PENDING again at `runAt` (now when null), giving the attempt back: it was not the upstream's fault. */

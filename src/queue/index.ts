@@ -1,6 +1,6 @@
 export { enqueueJob, type NewJob, type Enqueued } from './enqueue';
 export { claimJobs, type ClaimedJob } from './claim';
-export { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
+export { completeJob, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
 export { recoverExpiredLeases, expireOverdueJobs, type SweptJob } from './sweep';
 export {
   acceptCallback,

@@ -10,6 +10,15 @@ import { jobAttempts, jobs, type JobRow } from '../db/schema';
 /** Bounds one sweep's transaction; a larger backlog is taken over the next sweeps. */
 const SWEEP_BATCH = 500;
 
+/**
+ * What a taken-back attempt is: its worker claimed the job, so the call may well have been sent
+ * and answered (a database outage can keep a worker from recording it), but nobody knows how it
+ * ended. The outcome stays `lost`; the words say what that means. The job is called again with
+ * the same Idempotency-Key.
+ */
+const UNKNOWN_PREFIX = 'sent, outcome unknown: the lease of worker ';
+const UNKNOWN_SUFFIX = ' ran out before it recorded how the call ended';
+
 /** A job the sweep moved, with what the finished-jobs counter needs. */
 export type SweptJob = Pick<JobRow, 'id' | 'service' | 'operation' | 'status'>;
 
@@ -37,7 +46,7 @@ export async function recoverExpiredLeases(db: Db): Promise<SweptJob[]> {
         status: sql`case when ${used} then 'failed'::job_status else 'pending'::job_status end`,
         completedAt: sql`case when ${used} then now() end`,
         runAt: sql`now()`,
-        lastError: sql`'lease expired: worker ' || coalesce(${jobs.lockedBy}, '?') || ' stopped responding'`,
+        lastError: sql`${UNKNOWN_PREFIX} || coalesce(${jobs.lockedBy}, '?') || ${UNKNOWN_SUFFIX}`,
         lockedBy: null,
         lockedUntil: null,
         claimToken: null,
@@ -55,7 +64,7 @@ export async function recoverExpiredLeases(db: Db): Promise<SweptJob[]> {
         finishedAt: now,
         durationMs: Math.max(0, now.getTime() - j.claimedAt.getTime()),
         outcome: 'lost' as const,
-        error: `lease expired: worker ${j.lockedBy ?? '?'} stopped responding`,
+        error: `${UNKNOWN_PREFIX}${j.lockedBy ?? '?'}${UNKNOWN_SUFFIX}`,
       })),
     );
     return recovered;

@@ -1,11 +1,13 @@
 // Admission for every request Yoga serves (GraphQL over HTTP and SSE, GraphiQL): the
 // `Authorization: Bearer <key>` header through the authenticator, before any other plugin runs.
-// A refusal is a 401 in the GraphQL error format; an admitted request's caller is kept for the
+// A refusal is a 401 in the GraphQL error format (a 503 while the database cannot be reached); an admitted request's caller is kept for the
 // context factory (callerOf). WebSocket connections are admitted in ws.ts at connection_init.
 import type { Plugin } from 'graphql-yoga';
 import type { Authenticator } from '../auth/authenticator';
 import type { Caller } from '../auth/caller';
 import { credentialFromHeader } from '../auth/credentials';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { databaseUnavailableResponse } from './database-unavailable';
 
 const REFUSALS = {
   missing: 'an API key is required: send Authorization: Bearer <key>',
@@ -32,7 +34,14 @@ export function useApiKeys(auth: Authenticator): ApiKeyAdmission {
     },
     plugin: {
       async onRequest({ request, endResponse, fetchAPI }) {
-        const admission = await auth.admit(credentialFromHeader(request.headers.get('authorization')));
+        let admission: Awaited<ReturnType<Authenticator['admit']>>;
+        try {
+          admission = await auth.admit(credentialFromHeader(request.headers.get('authorization')));
+        } catch (err) {
+          // A key not in the cache is looked up in the database: while it is down, say so.
+          if (!isDatabaseUnavailable(err)) throw err;
+          return endResponse(databaseUnavailableResponse(fetchAPI));
+        }
         if (admission.ok) {
           callers.set(request, admission.caller);
           return;

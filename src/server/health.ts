@@ -1,5 +1,6 @@
 // /healthz (the process answers) and /readyz (the database answers too, within a second, and the
-// instance is not draining), for load balancers and orchestrators; neither goes through GraphQL.
+// instance is not draining: else 503, saying which), for load balancers and orchestrators;
+// neither goes through GraphQL.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../db/client';
 
@@ -28,7 +29,7 @@ export function handleHealth(req: IncomingMessage, res: ServerResponse, { databa
     );
     Promise.race([database.ping(), timeout]).then(
       () => reply(res, 200, { status: 'ready' }),
-      (err: Error) => reply(res, 503, { status: 'unavailable', reason: err.message }),
+      (err: Error) => reply(res, 503, { status: 'unavailable', database: 'down', reason: err.message }),
     );
     return true;
   }

@@ -11,6 +11,8 @@ import type { Authenticator } from '../auth/authenticator';
 import type { Caller } from '../auth/caller';
 import { credentialFromConnectionParams } from '../auth/credentials';
 import type { GraphQLContext } from '../schema';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { DATABASE_UNAVAILABLE } from './database-unavailable';
 import { withoutHttpExtension } from './without-http-extension';
 import { GRAPHQL_PATH, type ServerContext } from './yoga';
 
@@ -23,6 +25,8 @@ interface EnvelopedRoot {
 /** graphql-ws close codes for a refused connection_init: no key where one is required, or a bad key. */
 const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_FORBIDDEN = 4403;
+/** RFC 6455's "Try Again Later": the key could not be looked up while the database is down. */
+const CLOSE_TRY_AGAIN_LATER = 1013;
 
 export function attachWebSocket(server: Server, yoga: YogaServerInstance<ServerContext, GraphQLContext>, auth: Authenticator) {
   // noServer: with `{ server }` the ws server re-emits the http server's errors (a port already in
@@ -41,7 +45,14 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<ServerC
   const disposable = useServer(
     {
       onConnect: async (ctx) => {
-        const admission = await auth.admit(credentialFromConnectionParams(ctx.connectionParams));
+        let admission: Awaited<ReturnType<Authenticator['admit']>>;
+        try {
+          admission = await auth.admit(credentialFromConnectionParams(ctx.connectionParams));
+        } catch (err) {
+          if (!isDatabaseUnavailable(err)) throw err;
+          ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, DATABASE_UNAVAILABLE.message);
+          return false;
+        }
         if (admission.ok) {
           callers.set(ctx.extra.socket, admission.caller);
           return true;

@@ -1,6 +1,8 @@
 // The Yoga instance at /graphql: GraphiQL (offline, with example tabs: graphiql.ts), SSE
 // subscriptions, masked unexpected errors. WebSocket subscriptions reuse it through ws.ts.
-import { createYoga, type Plugin, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, maskError, type Plugin, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { databaseUnavailableError } from './database-unavailable';
 import type { GraphQLContext } from '../schema';
 import { buildSchema } from '../schema';
 import { errorMessage, type Logger } from '../logger';
@@ -41,6 +43,8 @@ export function createCallgateYoga(
     graphiql: async (request) => (await access.graphiql(request)) && graphiqlOptions(access.devKey),
     renderGraphiQL: createGraphiQLRenderer(),
     landingPage: false,
+    // An unreachable database is not a bug to hide behind "Unexpected error.": clients may retry.
+    maskedErrors: { maskError: (error, message, isDev) => (isDatabaseUnavailable(error) ? databaseUnavailableError(error) : maskError(error, message, isDev)) },
     // graphql-sse's single connection mode on this same path; Yoga itself serves its distinct connections mode.
     plugins: [...access.guards, ...guards.plugins, ...useOperationLimits(), useSingleConnectionSSE(GRAPHQL_PATH), ...plugins],
     logging: {

@@ -1,32 +1,49 @@
 // The in-process worker pool: up to `concurrency` jobs at once, claimed in batches as slots free
 // up. NOTIFY of a new job wakes it at once (nudge); the poll timer is only the fallback, and the
 // retry after a failed claim, so a lost connection never turns into a hot loop. stop() drains:
-// no new claims, in-flight calls get a grace period, the rest are aborted and put back. Runs are
-// tracked by claim, not job: a stalled run whose job was taken back and claimed again here is a
-// second run of the same job, and each keeps its own slot until it ends.
+// no new claims, in-flight calls and unwritten outcomes get a grace period, then the calls are
+// aborted and put back, and whatever could not be written is named. Runs are tracked by claim,
+// not job: a stalled run whose job was taken back and claimed again here is a second run of the
+// same job, and each keeps its own slot until it ends. The store and the upstream call are
+// injected (store.ts), so all of this is unit-tested with fakes.
 import { hostname } from 'node:os';
-import { claimJobs } from '../queue';
-import { ABORT_CANCEL, ABORT_DRAIN, runJob, type RunJobDeps } from './run-job';
+import type { Logger } from '../logger';
+import type { FinishMetrics } from '../metrics';
+import { ABORT_CANCEL, ABORT_DRAIN } from './decide';
+import { createOutcomeWriter } from './outcome-writer';
+import { runJob, type RunEnd } from './run-job';
+import type { JobStore, Upstream } from './store';
 
 /**
- * Added to the longest operation timeout for the lease. Every timestamp involved is the
- * database's now(), so it only has to cover recording the outcome after the call, not clock skew.
+ * Outcome writes stop this long before the lease ends, so that the last one lands before the
+ * sweeper may take the job back (a later one would be fenced out anyway, and the job called twice).
  */
-const LEASE_MARGIN_MS = 5_000;
+const WRITE_BEFORE_LEASE_END_MS = 1_000;
 
-export interface WorkerPoolOptions extends Omit<RunJobDeps, 'workerId'> {
+export interface WorkerPoolOptions {
+  store: JobStore;
+  upstream: Upstream;
+  metrics: FinishMetrics;
+  log: Logger;
   concurrency: number;
   pollIntervalMs: number;
+  /** The lease taken at each claim: no job may outlive it (app.ts: longest timeout plus a margin). */
+  leaseMs: () => number;
   workerId?: string | undefined;
-  /** Lease beyond the longest operation timeout (tests shorten it to let a lease run out). @default 5000 */
-  leaseMarginMs?: number | undefined;
+  /** Jitter source. @default Math.random */
+  random?: (() => number) | undefined;
+  /** Pauses between outcome writes while the database is unreachable (outcome-writer.ts). */
+  writeRetry?: { initialMs?: number; maxMs?: number } | undefined;
 }
 
 export interface WorkerPool {
   readonly workerId: string;
   start(): void;
-  /** Stops claiming, lets in-flight calls run for `graceMs`, then aborts and puts back the rest. */
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * Stops claiming, lets in-flight calls run and unwritten outcomes be retried for `graceMs`, then
+   * aborts and puts back the rest. Resolves to the jobs whose outcomes could not be written.
+   */
+  stop(graceMs?: number): Promise<{ unwritten: string[] }>;
   /** A job may be due: claim now rather than at the next poll. */
   nudge(): void;
   /** Aborts the job's calls if this instance is running it (it was cancelled): every claim of it here. */
@@ -37,18 +54,19 @@ export interface WorkerPool {
 export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const workerId = opts.workerId ?? `${hostname()}-${process.pid}`;
   const log = opts.log.child({ component: 'worker', workerId });
-  const deps: RunJobDeps = { ...opts, workerId, log };
+  const writer = createOutcomeWriter({ store: opts.store, log, retryInitialMs: opts.writeRetry?.initialMs, retryMaxMs: opts.writeRetry?.maxMs });
+  const deps = { upstream: opts.upstream, writer, metrics: opts.metrics, log, random: opts.random ?? Math.random };
   /** In-flight runs by claim token. */
   const running = new Map<string, { jobId: string; done: Promise<void>; controller: AbortController }>();
+  /** Jobs whose outcome a run gave up on once stop() was called. */
+  const unwritten: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   let started = false;
+  let stopping = false;
   /** The claim loop in progress, so stop() can wait for jobs it is about to start. */
   let claiming: Promise<void> | undefined;
   /** Set by a nudge, a poll or a full batch: the queue may hold due jobs we have not asked for. */
   let mayHaveMore = true;
-
-  // Taken at each claim: a service registered since may have the longest timeout, and no job may outlive its lease.
-  const leaseMs = () => opts.registry.longestTimeoutMs() + (opts.leaseMarginMs ?? LEASE_MARGIN_MS);
 
   function fill(): Promise<void> {
     claiming ??= claimWhileDue().finally(() => (claiming = undefined));
@@ -61,13 +79,16 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
         const free = opts.concurrency - running.size;
         if (free <= 0) return;
         mayHaveMore = false;
-        const jobs = await claimJobs(opts.db, workerId, free, leaseMs());
+        const leaseMs = opts.leaseMs();
+        // Taken before the claim is sent, so it is never later than the database's own lease start.
+        const until = Date.now() + leaseMs - WRITE_BEFORE_LEASE_END_MS;
+        const jobs = await opts.store.claim(workerId, free, leaseMs);
         if (jobs.length === free) mayHaveMore = true;
         for (const job of jobs) {
           const controller = new AbortController();
           if (!started) controller.abort(ABORT_DRAIN); // claimed while stopping: put back unsent
-          const done = runJob(deps, job, controller.signal)
-            .then(wakeWhenDue)
+          const done = runJob(deps, job, controller.signal, until)
+            .then((end) => ended(job.id, end))
             .finally(() => {
               running.delete(job.claimToken);
               if (mayHaveMore) void fill();
@@ -82,10 +103,11 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   }
 
   /** A job put back for later (retry, open breaker) wakes the pool when due, not at the next poll. */
-  const wakeWhenDue = (dueInMs: number | undefined) => {
+  function ended(jobId: string, { dueInMs, unwritten: lost }: RunEnd) {
+    if (lost && stopping) unwritten.push(jobId);
     if (dueInMs === undefined || !started) return;
     setTimeout(() => pool.nudge(), Math.max(0, dueInMs)).unref();
-  };
+  }
 
   const settled = () => Promise.allSettled([...running.values()].map((r) => r.done));
 
@@ -103,6 +125,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     },
     async stop(graceMs = 0) {
       started = false;
+      stopping = true;
       clearInterval(timer);
       let graceTimer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)));
@@ -112,10 +135,14 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       await Promise.race([settled(), grace]);
       clearTimeout(graceTimer);
       for (const { controller } of running.values()) controller.abort(ABORT_DRAIN);
+      // Outcomes still waiting for the database get one last try each.
+      writer.stopRetrying();
       // A claim that returns after this point sees `started` false and aborts its jobs at once.
       await claiming;
       await settled();
-      log.info('worker pool stopped');
+      if (unwritten.length > 0) log.error({ jobIds: unwritten }, `worker pool stopped with ${unwritten.length} outcomes unwritten`);
+      else log.info('worker pool stopped');
+      return { unwritten: [...unwritten] };
     },
     nudge() {
       mayHaveMore = true;

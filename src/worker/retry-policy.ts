@@ -7,22 +7,9 @@ import type { RetryPolicy } from '../registry';
 /** An upstream asking for more than a day is treated as a day, so a job cannot vanish for a year. */
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 
-/**
- * Network errors, timeouts, 5xx, 408 and 429 may pass on their own; other 4xx, an invalid
- * response and a request we could not even build (no status) will fail the same way again.
- */
-export function isRetryable(result: CallResult): boolean {
-  switch (result.outcome) {
-    case 'network_error':
-    case 'timeout':
-      return true;
-    case 'http_error': {
-      const status = result.httpStatus;
-      return status !== undefined && (status >= 500 || status === 408 || status === 429);
-    }
-    default:
-      return false;
-  }
+/** The client's word (CallResult.retryable): only it knows whether the request even left. */
+export function isRetryable(result: Pick<CallResult, 'outcome' | 'retryable'>): boolean {
+  return result.outcome !== 'success' && result.outcome !== 'aborted' && result.retryable;
 }
 
 /** Delay before attempt `attempt + 1`, where `attempt` (1-based) just failed. */

@@ -1,159 +1,56 @@
-// runJob: one attempt of one claimed job. Calls the upstream through the operation's breaker,
-// then records how the attempt ended, in one transaction with its attempt row: SUCCEEDED, a
-// retry after backoff, FAILED, or back to PENDING when the breaker is open or the instance drains;
-// for an async operation, WAITING_CALLBACK (its return address stored before the request is sent).
-// Never throws: every failure lands in the job's lastError or, failing that, in the log.
-import type { CallRequest, CallResult, UpstreamClient } from '../clients/types';
-import type { Db } from '../db/client';
-import { FINAL_JOB_STATUS, type JobRow, type ServiceKind } from '../db/schema';
+// runJob: one attempt of one claimed job. Makes the call (Upstream port), decides what it means
+// (decide), and writes that with the attempt's row through the OutcomeWriter, which holds on to
+// it through a database outage. Never throws: every failure lands in the job's row or the log.
 import type { Logger } from '../logger';
-import type { JobMetrics } from '../metrics';
-import { acceptCallback, completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended } from '../queue';
-import type { Registry } from '../registry';
-import { armReturnAddress, callbackTimeoutMs } from '../callbacks/arm';
-import type { Breakers } from './breakers';
-import { isRetryable, retryDelayMs } from './retry-policy';
-
-/** Why a running attempt was aborted: the signal's reason. */
-export const ABORT_DRAIN = 'drain';
-export const ABORT_CANCEL = 'cancel';
+import type { FinishMetrics } from '../metrics';
+import type { ClaimedJob } from '../queue';
+import { FINAL_JOB_STATUS } from '../db/schema';
+import { decide, type Decision } from './decide';
+import type { OutcomeWriter } from './outcome-writer';
+import type { Upstream } from './store';
 
 export interface RunJobDeps {
-  db: Db;
-  registry: Registry;
-  clients: Record<ServiceKind, UpstreamClient>;
-  breakers: Breakers;
-  metrics: JobMetrics;
-  workerId: string;
+  upstream: Upstream;
+  writer: OutcomeWriter;
+  metrics: FinishMetrics;
   log: Logger;
-  /** CALLGATE_PUBLIC_URL: the base of async operations' return addresses (known once the server listens). */
-  publicUrl: () => string;
-  /** Jitter source. @default Math.random */
-  random?: (() => number) | undefined;
+  /** Jitter source. */
+  random: () => number;
 }
 
-/** Resolves to the milliseconds until the job is due again when it was put back, else undefined. */
-export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSignal): Promise<number | undefined> {
-  const { db, registry, metrics } = deps;
+export interface RunEnd {
+  /** Milliseconds until the job is due again when it was put back or rescheduled. */
+  dueInMs?: number | undefined;
+  /** The outcome could not be written (the database stayed unreachable). */
+  unwritten: boolean;
+}
+
+/** `until`: when (Date.now() ms) to stop trying to write the outcome, shortly before the lease ends. */
+export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSignal, until: number): Promise<RunEnd> {
   const log = deps.log.child({ jobId: job.id, service: job.service, operation: job.operation, attempt: job.attempts });
-  // Every write for this attempt carries its claim's token, so a late one cannot touch a newer claim.
-  const ids = { jobId: job.id, claimToken: job.claimToken };
   try {
-    const service = registry.service(job.service);
-    const operation = service && registry.operation(job.service, job.operation);
-    if (!service || !operation) {
-      // Removed from the registry after the job was accepted: nothing was sent, so no attempt row.
-      const error = `${job.service}.${job.operation} is no longer registered`;
-      if (await failJob(db, { ...ids, error })) metrics.jobFinished(job.service, job.operation, 'failed');
-      log.warn({ error }, 'job failed');
-      return undefined;
-    }
-    // Async: the return address is stored before the request leaves, for a callback faster than the 2xx.
-    const callback = operation.async ? await armReturnAddress(db, job, deps.publicUrl()) : undefined;
-    if (callback === null) return undefined;
-    const startedAt = new Date();
-    const request: CallRequest = {
-      service,
-      operation,
-      jobId: job.id,
-      input: job.input,
-      idempotencyKey: job.idempotencyKey ?? job.id,
-      timeoutMs: registry.timeoutMs(service, operation),
-      signal,
-      callback,
-    };
-    const ran = await deps.breakers.run(service, operation, async () =>
-      abortedAs(await metrics.trackCall(service.name, () => callSafely(deps.clients[service.kind], request)), signal),
-    );
-    /** The attempt's row, counted in the metrics as it is made: the call happened whether or not the row lands. */
-    const attemptOf = (r: Pick<CallResult, 'outcome' | 'httpStatus' | 'request' | 'responseBody' | 'error'>): AttemptRecord => {
-      const finishedAt = new Date();
-      metrics.attemptEnded(job.service, job.operation, r.outcome, finishedAt.getTime() - startedAt.getTime());
-      return {
-        attempt: job.attempts,
-        startedAt,
-        finishedAt,
-        durationMs: finishedAt.getTime() - startedAt.getTime(),
-        outcome: r.outcome,
-        httpStatus: r.httpStatus ?? null,
-        request: r.request,
-        responseBody: r.responseBody ?? null,
-        error: r.error ?? null,
-      };
-    };
-
-    if (ran.kind === 'open') {
-      const reason = `circuit breaker open for ${service.name}.${operation.name}`;
-      const attempt = attemptOf({ outcome: 'breaker_open', error: reason, request: summaryOf(request) });
-      await putBack(db, { ...ids, runAt: ran.retryAt, reason, attempt });
-      log.info({ retryAt: ran.retryAt }, 'breaker open; job put back');
-      return ran.retryAt.getTime() - Date.now();
-    }
-    // An async operation's 2xx only acknowledges the request; its output comes with the callback.
-    const result = operation.async ? acceptedAs(ran.result) : checkOutput(registry, job, ran.result);
-    const attempt = attemptOf(result);
-    const error = result.error ?? result.outcome;
-    let saved: Ended;
-    let dueInMs: number | undefined;
-    if (result.outcome === 'aborted' && signal.reason === ABORT_DRAIN) {
-      saved = await putBack(db, { ...ids, runAt: null, reason: 'instance shut down during the call', attempt });
-    } else if (result.outcome === 'aborted') {
-      await recordAttempt(db, { ...ids, attempt });
-      log.info('running job cancelled');
-      return undefined;
-    } else if (result.outcome === 'accepted' && operation.async) {
-      saved = await acceptCallback(db, { ...ids, attempt, timeoutMs: callbackTimeoutMs(operation.async) });
-    } else if (result.outcome === 'success') {
-      saved = await completeJob(db, { ...ids, output: result.output ?? null, attempt });
-    } else if (isRetryable(result) && job.attempts < job.maxAttempts) {
-      const delayMs = retryDelayMs(registry.retryPolicy(service, operation), job.attempts, result.retryAfterMs, deps.random);
-      saved = await scheduleRetry(db, { ...ids, error, delayMs, attempt });
-      dueInMs = delayMs;
-    } else {
-      saved = await failJob(db, { ...ids, error, attempt });
-    }
-    if (!saved) log.warn('the claim no longer holds the job (lease taken over or job cancelled); result discarded');
+    const { outcome, attempt, retry } = await deps.upstream(job, signal);
+    const decision = decide(outcome, job, { retry, jitter: deps.random() }, new Date());
+    const written = await deps.writer.write(job, decision, attempt, until);
+    if (written.kind === 'unwritten') return { unwritten: true };
+    const saved = written.ended;
+    if (decision.kind === 'record_only') log.info('running job cancelled');
+    else if (!saved) log.warn('the claim no longer holds the job (lease taken over or job cancelled); result discarded');
     else {
-      if (FINAL_JOB_STATUS.has(saved.status)) metrics.jobFinished(job.service, job.operation, saved.status);
-      log.info({ status: saved.status, outcome: result.outcome, durationMs: attempt.durationMs }, 'attempt finished');
+      if (FINAL_JOB_STATUS.has(saved.status)) deps.metrics.jobFinished(job.service, job.operation, saved.status);
+      if (outcome.kind === 'unregistered') log.warn({ error: outcome.error }, 'job failed');
+      else log.info({ status: saved.status, decision: decision.kind, durationMs: attempt?.durationMs }, 'attempt finished');
     }
-    return dueInMs;
+    return { dueInMs: dueInMs(decision), unwritten: false };
   } catch (err) {
-    // The database failed us; the job stays RUNNING until its lease expires and is run again.
-    log.error({ err }, 'could not record the attempt');
-    return undefined;
+    // Our bug, not the upstream's nor the database's: the lease runs out and the job is run again.
+    log.error({ err }, 'attempt failed unexpectedly');
+    return { unwritten: false };
   }
 }
 
-/** A 2xx whose body breaks the operation's output schema is an invalid response, never retried. */
-function checkOutput(registry: Registry, job: JobRow, result: CallResult): CallResult {
-  if (result.outcome !== 'success') return result;
-  const violations = registry.validateOutput(job.service, job.operation, result.output);
-  if (violations.length === 0) return result;
-  const detail = violations.map((v) => `${v.path} ${v.message}`).join('; ');
-  return { ...result, outcome: 'invalid_response', error: `response does not match the output schema: ${detail}` };
-}
-
-/** An async operation's 2xx: the provider took the request; the job now waits for its callback. */
-function acceptedAs(result: CallResult): CallResult {
-  return result.outcome === 'success' ? { ...result, outcome: 'accepted', output: undefined } : result;
-}
-
-/** A call we aborted ourselves is neither the upstream's failure nor worth a retry. */
-function abortedAs(result: CallResult, signal: AbortSignal): CallResult {
-  if (!signal.aborted) return result;
-  const error = signal.reason === ABORT_DRAIN ? 'aborted: instance shutting down' : 'aborted: job cancelled';
-  return { ...result, outcome: 'aborted', error };
-}
-
-function summaryOf(req: CallRequest): CallResult['request'] {
-  return { method: req.operation.method, url: `${req.service.name}/${req.operation.name}`, headers: {} };
-}
-
-async function callSafely(client: UpstreamClient, req: CallRequest): Promise<CallResult> {
-  try {
-    return await client.call(req);
-  } catch (err) {
-    return { outcome: 'network_error', error: `client error: ${(err as Error).message}`, request: summaryOf(req) };
-  }
+function dueInMs(decision: Decision): number | undefined {
+  if (decision.kind === 'retry') return decision.delayMs;
+  if (decision.kind === 'put_back' && decision.runAt) return decision.runAt.getTime() - Date.now();
+  return undefined;
 }

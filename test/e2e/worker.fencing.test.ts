@@ -12,7 +12,10 @@ import { createMetrics } from '../../src/metrics';
 import { cancelJob, enqueueJob, getJob, listAttempts, recoverExpiredLeases } from '../../src/queue';
 import { loadRegistry, parseServices } from '../../src/registry';
 import { createBreakers } from '../../src/worker/breakers';
+import { armReturnAddress } from '../../src/callbacks/arm';
+import { createUpstream } from '../../src/worker/call-upstream';
 import { createWorkerPool, type WorkerPool } from '../../src/worker/pool';
+import { createJobStore } from '../../src/worker/store';
 import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 import { startUpstream, type Step, type Upstream } from '../helpers/upstream';
@@ -68,17 +71,22 @@ services:
     },
     close: () => http.close(),
   };
+  const registry = await loadRegistry(db, services, log);
+  const metrics = createMetrics();
   const pool: WorkerPool = createWorkerPool({
-    db,
-    registry: await loadRegistry(db, services, log),
-    clients: { http: stalling, mock: createMockClient({ seed: 1 }) },
-    breakers: createBreakers({ log }),
-    metrics: createMetrics(),
+    store: createJobStore(db),
+    upstream: createUpstream({
+      registry,
+      clients: { http: stalling, mock: createMockClient({ seed: 1 }) },
+      breakers: createBreakers({ log }),
+      metrics,
+      armReturnAddress: (job) => armReturnAddress(db, job, 'http://127.0.0.1:1'),
+    }),
+    metrics,
     log,
     concurrency: 4,
     pollIntervalMs: 100,
-    leaseMarginMs: LEASE_MARGIN_MS,
-    publicUrl: () => 'http://127.0.0.1:1',
+    leaseMs: () => registry.longestTimeoutMs() + LEASE_MARGIN_MS,
   });
   pool.start();
   const { job } = await enqueueJob(db, newJob({ service: 'shop', operation: path.slice(1), maxAttempts: 3 }));

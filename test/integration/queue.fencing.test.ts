@@ -61,7 +61,7 @@ describe('a claim whose lease was taken over', () => {
     expect(await putBack(db, { ...stale, runAt: null, reason: 'stale put back' })).toBeNull();
     const job = await getJob(db, DEFAULT_TENANT_ID, id);
     expect(job).toMatchObject({ status: 'running', attempts: 2, output: null });
-    expect(job?.lastError).toMatch(/lease expired/);
+    expect(job?.lastError).toMatch(/^sent, outcome unknown: the lease of worker/);
   });
 
   it('logs the stale attempt once, as superseded with what its call returned, and the newer claim finishes', async () => {

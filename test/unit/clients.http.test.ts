@@ -56,6 +56,7 @@ describe('request building', () => {
     const res = await client.call(callReq({ method: 'GET', path: '/charges', input: { limit: 10, nested: { x: 1 } } }));
     expect(res).toMatchObject({
       outcome: 'http_error',
+      retryable: false,
       error: 'query parameter "nested" must be a string, number or boolean (a GET sends its input as a query string)',
     });
     expect(res.httpStatus).toBeUndefined();
@@ -64,7 +65,7 @@ describe('request building', () => {
 
   it('fails without sending when a path parameter is missing', async () => {
     const res = await client.call(callReq({ path: '/charges/{chargeId}', input: { amount: 1 } }));
-    expect(res).toMatchObject({ outcome: 'http_error', error: 'path parameter "chargeId" is missing from the input' });
+    expect(res).toMatchObject({ outcome: 'http_error', retryable: false, error: 'path parameter "chargeId" is missing from the input' });
     expect(res.httpStatus).toBeUndefined();
     expect(upstream.requests).toHaveLength(0);
   });
@@ -138,7 +139,7 @@ describe('responses', () => {
   it('reports a 500 with the start of its body', async () => {
     upstream.script('/v1/charges', { status: 500, body: 'x'.repeat(3_000) });
     const res = await client.call(callReq());
-    expect(res).toMatchObject({ outcome: 'http_error', httpStatus: 500, error: `HTTP 500: ${'x'.repeat(200)}` });
+    expect(res).toMatchObject({ outcome: 'http_error', retryable: true, httpStatus: 500, error: `HTTP 500: ${'x'.repeat(200)}` });
     expect(res.retryAfterMs).toBeUndefined();
     expect(res.responseBody).toHaveLength(2_048);
   });
@@ -146,7 +147,7 @@ describe('responses', () => {
   it('reads Retry-After in seconds and as an HTTP date', async () => {
     const inFiveSeconds = new Date(Date.now() + 5_000).toUTCString();
     upstream.script('/v1/charges', { status: 429, headers: { 'retry-after': '3' } }, { status: 429, headers: { 'retry-after': inFiveSeconds } });
-    expect(await client.call(callReq())).toMatchObject({ outcome: 'http_error', httpStatus: 429, retryAfterMs: 3_000 });
+    expect(await client.call(callReq())).toMatchObject({ outcome: 'http_error', retryable: true, httpStatus: 429, retryAfterMs: 3_000 });
     const dated = await client.call(callReq());
     expect(dated.retryAfterMs).toBeGreaterThan(3_000);
     expect(dated.retryAfterMs).toBeLessThanOrEqual(5_000);
@@ -202,7 +203,7 @@ describe('failures', () => {
     await expect.poll(() => upstream.requests.length).toBe(1);
     const abortedAt = Date.now();
     controller.abort();
-    expect(await pending).toMatchObject({ outcome: 'network_error', error: 'aborted' });
+    expect(await pending).toMatchObject({ outcome: 'aborted', retryable: false, error: 'aborted' });
     expect(Date.now() - abortedAt).toBeLessThan(TIMING_MARGIN_MS);
   });
 });

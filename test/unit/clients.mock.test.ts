@@ -71,6 +71,7 @@ describe('mock client', () => {
     );
     expect(custom).toEqual({
       outcome: 'http_error',
+      retryable: true,
       httpStatus: 503,
       responseBody: '{"message":"down"}',
       error: 'HTTP 503: {"message":"down"}',
@@ -99,7 +100,7 @@ describe('mock client', () => {
 
   it('answers a reset scenario with a network error', async () => {
     const res = await createMockClient().call(callReq({ scenarios: [{ probability: 1, outcome: 'reset' }] }));
-    expect(res).toMatchObject({ outcome: 'network_error', error: 'ECONNRESET: mock connection reset' });
+    expect(res).toMatchObject({ outcome: 'network_error', retryable: true, error: 'ECONNRESET: mock connection reset' });
     expect(res.httpStatus).toBeUndefined();
   });
 
@@ -116,7 +117,7 @@ describe('mock client', () => {
     const abortedAt = Date.now();
     const pending = createMockClient().call(callReq(mock, { timeoutMs: 10_000, signal: controller.signal }));
     controller.abort();
-    expect(await pending).toMatchObject({ outcome: 'network_error', error: 'aborted' });
+    expect(await pending).toMatchObject({ outcome: 'aborted', retryable: false, error: 'aborted' });
     expect(Date.now() - abortedAt).toBeLessThan(1_000);
   });
 
@@ -218,6 +219,6 @@ describe('mock client', () => {
     const controller = new AbortController();
     const pending = createMockClient().call(callReq({ latencyMs: [10_000, 10_000] }, { signal: controller.signal }));
     controller.abort();
-    expect(await pending).toMatchObject({ outcome: 'network_error', error: 'aborted' });
+    expect(await pending).toMatchObject({ outcome: 'aborted', retryable: false, error: 'aborted' });
   });
 });

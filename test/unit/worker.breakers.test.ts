@@ -8,9 +8,9 @@ import { createBreakers, type Breakers } from '../../src/worker/breakers';
 
 const RESET_MS = 200;
 const request = { method: 'POST', url: 'http://upstream/charges', headers: {} };
-const ok: CallResult = { outcome: 'success', httpStatus: 200, output: { ok: true }, request };
-const fail500: CallResult = { outcome: 'http_error', httpStatus: 500, error: 'HTTP 500', request };
-const fail400: CallResult = { outcome: 'http_error', httpStatus: 400, error: 'HTTP 400', request };
+const ok: CallResult = { outcome: 'success', retryable: false, httpStatus: 200, output: { ok: true }, request };
+const fail500: CallResult = { outcome: 'http_error', retryable: true, httpStatus: 500, error: 'HTTP 500', request };
+const fail400: CallResult = { outcome: 'http_error', retryable: false, httpStatus: 400, error: 'HTTP 400', request };
 
 const operation = { name: 'charge', method: 'POST' as const, path: '/charges' };
 const service: ServiceDef = {
@@ -142,10 +142,10 @@ describe('breakers', () => {
   });
 
   it('counts timeouts, network errors and 429s against the upstream', async () => {
-    await runMany(1, upstream({ outcome: 'timeout', request }));
-    await runMany(1, upstream({ outcome: 'network_error', request }));
-    await runMany(1, upstream({ outcome: 'http_error', httpStatus: 429, request }));
-    await runMany(1, upstream({ outcome: 'aborted', request }));
+    await runMany(1, upstream({ outcome: 'timeout', retryable: true, request }));
+    await runMany(1, upstream({ outcome: 'network_error', retryable: true, request }));
+    await runMany(1, upstream({ outcome: 'http_error', retryable: true, httpStatus: 429, request }));
+    await runMany(1, upstream({ outcome: 'aborted', retryable: false, request }));
     expect(snapshot()).toMatchObject({ state: 'closed', failures: 3, successes: 1 });
   });
 
