@@ -102,7 +102,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     pollIntervalMs: config.pollIntervalMs,
     workerId: config.instanceId,
   });
-  const sweeper = createSweeper({ db: database.db, log, metrics, intervalMs: config.sweepIntervalMs });
+  const sweeper = createSweeper({ db: database.db, log, metrics, registry, intervalMs: config.sweepIntervalMs });
   const heartbeat = createHeartbeat({
     db: database.db,
     log,

@@ -1,7 +1,7 @@
 // Answers operations of services of kind `mock` from their mock config (latency, fault scenarios,
 // fixed or templated response), so the gateway and its failure handling run with no real upstream.
 import { ERROR_BODY_CHARS, RESPONSE_BODY_LOG_CHARS } from './http';
-import { renderMockResponse } from './mock-template';
+import { renderTemplate } from '../json-template';
 import { seededRandom } from './seeded-random';
 import type { MockConfig, MockScenario } from '../registry/types';
 import type { CallRequest, CallResult, RequestSummary, UpstreamClient } from './types';
@@ -46,7 +46,7 @@ export function createMockClient(opts: MockClientOptions = {}): UpstreamClient {
     if (timedOut) return timeout(req.timeoutMs, request);
     if (scenario) return fault(scenario, req.timeoutMs, request);
     const output =
-      mock.response !== undefined ? renderMockResponse(mock.response, { input: req.input, jobId: req.jobId }) : { echo: req.input };
+      mock.response !== undefined ? renderTemplate(mock.response, { input: req.input, jobId: req.jobId }) : { echo: req.input };
     return { outcome: 'success', httpStatus: 200, output, request };
   }
 

@@ -2,10 +2,13 @@
 // (crash, SIGKILL, hang) go back to PENDING, or FAILED when their attempts are used up; pending
 // jobs past their deadline become EXPIRED and are never sent. SKIP LOCKED keeps concurrent
 // sweepers on other instances from taking the same rows twice. Clearing the claim token fences
-// the late worker out: whatever it finishes with is discarded (finish.ts).
+// the late worker out: whatever it finishes with is discarded (finish.ts). A job a sweep ends
+// gets its follow-ups in the sweep's transaction, as a worker's ending would (follow-ups.ts).
 import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { jobAttempts, jobs, type JobRow } from '../db/schema';
+import { FINAL_JOB_STATUS, jobAttempts, jobs, type JobRow } from '../db/schema';
+import type { Registry } from '../registry';
+import { createFollowUpsFor } from './follow-ups';
 
 /** Bounds one sweep's transaction; a larger backlog is taken over the next sweeps. */
 const SWEEP_BATCH = 500;
@@ -13,9 +16,21 @@ const SWEEP_BATCH = 500;
 /** A job the sweep moved, with what the finished-jobs counter needs. */
 export type SweptJob = Pick<JobRow, 'id' | 'service' | 'operation' | 'status'>;
 
-const swept = { id: jobs.id, service: jobs.service, operation: jobs.operation, status: jobs.status };
+const swept = {
+  id: jobs.id,
+  service: jobs.service,
+  operation: jobs.operation,
+  status: jobs.status,
+  hasFollowUps: sql<boolean>`${jobs.followUps} is not null`,
+};
 
-export async function recoverExpiredLeases(db: Db): Promise<SweptJob[]> {
+/** Creates the follow-ups of the swept jobs that ended and carry some; no statement when none do. */
+async function followUpsOfSwept(tx: Db, registry: Registry, rows: Array<SweptJob & { hasFollowUps: boolean }>): Promise<SweptJob[]> {
+  await createFollowUpsFor(tx, registry, rows.filter((r) => r.hasFollowUps && FINAL_JOB_STATUS.has(r.status)).map((r) => r.id));
+  return rows.map(({ hasFollowUps: _, ...job }) => job);
+}
+
+export async function recoverExpiredLeases(db: Db, registry: Registry): Promise<SweptJob[]> {
   return db.transaction(async (tx) => {
     const lost = await tx
       .select({
@@ -58,11 +73,11 @@ export async function recoverExpiredLeases(db: Db): Promise<SweptJob[]> {
         error: `lease expired: worker ${j.lockedBy ?? '?'} stopped responding`,
       })),
     );
-    return recovered;
+    return followUpsOfSwept(tx, registry, recovered);
   });
 }
 
-export async function expireOverdueJobs(db: Db): Promise<SweptJob[]> {
+export async function expireOverdueJobs(db: Db, registry: Registry): Promise<SweptJob[]> {
   return db.transaction(async (tx) => {
     const overdue = await tx
       .select({ id: jobs.id, attempts: jobs.attempts })
@@ -89,6 +104,6 @@ export async function expireOverdueJobs(db: Db): Promise<SweptJob[]> {
         error,
       })),
     );
-    return expired;
+    return followUpsOfSwept(tx, registry, expired);
   });
 }

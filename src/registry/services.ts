@@ -4,7 +4,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs, operations, serviceModes, services, type OperationRow, type ServiceRow } from '../db/schema';
-import type { HttpMethod, JsonSchema, ServiceDef, ServiceMode } from './types';
+import type { FollowUps, HttpMethod, JsonSchema, ServiceDef, ServiceMode } from './types';
 
 /** Every instance LISTENs here and reloads its registry (events/registry-bus.ts). */
 export const REGISTRY_CHANNEL = 'callgate_registry';
@@ -126,6 +126,7 @@ async function insertOperations(tx: Tx, serviceId: string, def: ServiceDef): Pro
       retry: op.retry ?? null,
       maxAgeMs: op.maxAgeMs ?? null,
       mock: op.mock ?? null,
+      followUps: op.onSuccess || op.onFailure ? { onSuccess: op.onSuccess, onFailure: op.onFailure } : null,
     })),
   );
 }
@@ -166,6 +167,7 @@ function toServiceDef(r: ServiceRow, ops: OperationRow[]): ServiceDef {
       retry: o.retry ?? undefined,
       maxAgeMs: o.maxAgeMs ?? undefined,
       mock: o.mock ?? undefined,
+      ...((o.followUps as Partial<FollowUps> | null) ?? {}),
     })),
   };
 }

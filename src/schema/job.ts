@@ -14,7 +14,10 @@ export const JobStatusEnum = upperCaseEnum('JobStatus', JOB_STATUS);
 /** A whole row, or a list's summary whose input and output load per request (loaders.ts) only when selected. */
 type JobView = JobSummary & Partial<Pick<JobRow, 'input' | 'output'>>;
 
-export const Job = builder.objectRef<JobView>('Job').implement({
+// Declared apart from its fields, which refer back to it (parent, followUps).
+export const Job = builder.objectRef<JobView>('Job');
+
+Job.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     service: t.exposeString('service'),
@@ -42,6 +45,18 @@ export const Job = builder.objectRef<JobView>('Job').implement({
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    parentJobId: t.exposeID('parentJobId', { nullable: true, description: "parent's id, without reading the parent." }),
+    parent: t.field({
+      type: Job,
+      nullable: true,
+      description: 'The job whose end created this one as a follow-up.',
+      resolve: (job, _args, ctx) => (job.parentJobId ? ctx.loaders.summaries.load(job.parentJobId) : null),
+    }),
+    followUps: t.field({
+      type: [Job],
+      description: "The jobs this job's end created (onSuccess or onFailure), oldest first.",
+      resolve: (job, _args, ctx) => ctx.loaders.followUps.load(job.id),
+    }),
     attemptLog: t.field({
       type: [JobAttempt],
       nullable: true,

@@ -32,8 +32,9 @@ export interface RunJobDeps {
 export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSignal): Promise<number | undefined> {
   const { db, registry, metrics } = deps;
   const log = deps.log.child({ jobId: job.id, service: job.service, operation: job.operation, attempt: job.attempts });
-  // Every write for this attempt carries its claim's token, so a late one cannot touch a newer claim.
-  const ids = { jobId: job.id, claimToken: job.claimToken };
+  // Every write for this attempt carries its claim's token, so a late one cannot touch a newer claim;
+  // a job with follow-ups has them created by the write that ends it.
+  const ids = { jobId: job.id, claimToken: job.claimToken, followUpRegistry: job.followUps == null ? undefined : registry };
   try {
     const service = registry.service(job.service);
     const operation = service && registry.operation(job.service, job.operation);

@@ -71,7 +71,7 @@ export interface MockConfig {
   scenarios?: MockScenario[];
   /**
    * Response body; without it the mock answers `{ echo: <input> }`. Strings `"{{input.a.b}}"` and
-   * `"{{jobId}}"` are filled from the job (see src/clients/mock-template.ts).
+   * `"{{jobId}}"` are filled from the job (see src/json-template.ts).
    */
   response?: unknown;
 }
@@ -129,6 +129,8 @@ export const operations = pgTable(
     maxAgeMs: integer('max_age_ms'),
     callback: jsonb('callback'),
     mock: jsonb('mock').$type<MockConfig>(),
+    /** The operation's declared follow-ups, `{ onSuccess, onFailure }` as in the services file. */
+    followUps: jsonb('follow_ups'),
   },
   (t) => [primaryKey({ name: 'operations_pk', columns: [t.serviceId, t.name] })],
 );
