@@ -8,7 +8,7 @@ import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS, jobAttempts, jobs, type JobRow, type NewAttemptRow } from '../db/schema';
 import type { Registry } from '../registry';
-import { createFollowUpsFor } from './follow-ups';
+import { createFollowUpsFor, type CreatedFollowUp } from './follow-ups';
 
 /** The attempt row, numbered by the worker from the claimed job's `attempts`. */
 export type AttemptRecord = Omit<NewAttemptRow, 'id' | 'jobId'>;
@@ -27,8 +27,11 @@ export interface Finish {
   followUpRegistry?: Registry | undefined;
 }
 
-/** What an ended attempt left the job as; null when the job was no longer this claim's. */
-export type Ended = Pick<JobRow, 'id' | 'status' | 'attempts' | 'runAt'> | null;
+/**
+ * What an ended attempt left the job as, with the follow-ups its ending created (when it carries
+ * any); null when the job was no longer this claim's.
+ */
+export type Ended = (Pick<JobRow, 'id' | 'status' | 'attempts' | 'runAt'> & { followUps?: CreatedFollowUp[] }) | null;
 
 /** A job update: plain values or SQL expressions. */
 export type JobChange = { [K in keyof JobRow]?: JobRow[K] | SQL };
@@ -87,8 +90,8 @@ async function endAttempt(db: Db, f: Finish, change: JobChange): Promise<Ended> 
   const job = registry
     ? await db.transaction(async (tx) => {
         const ended = await endStatement(tx, f, change);
-        if (ended && FINAL_JOB_STATUS.has(ended.status)) await createFollowUpsFor(tx, registry, [ended.id]);
-        return ended;
+        if (!ended || !FINAL_JOB_STATUS.has(ended.status)) return ended;
+        return { ...ended, followUps: await createFollowUpsFor(tx, registry, [ended.id]) };
       })
     : await endStatement(db, f, change);
   if (!job && f.attempt) await supersedeIfTakenBack(db, { ...f, attempt: f.attempt });

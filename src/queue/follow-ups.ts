@@ -48,7 +48,7 @@ const LIST_FIRED_BY: Partial<Record<JobStatus, FollowUpList>> = {
 };
 
 /** A follow-up job created, or found already created by an earlier run of the same ending. */
-export type CreatedFollowUp = Pick<JobRow, 'id' | 'service' | 'operation' | 'status'>;
+export type CreatedFollowUp = Pick<JobRow, 'id' | 'parentJobId' | 'service' | 'operation' | 'status'>;
 
 /**
  * Inserts the follow-ups of `parents` that their ending fires, skipping any already created.
@@ -65,7 +65,7 @@ export async function createFollowUps(tx: Db, registry: Registry, parents: reado
     .insert(jobs)
     .values(rows)
     .onConflictDoNothing({ target: [jobs.parentJobId, jobs.followUpSlot] })
-    .returning({ id: jobs.id, service: jobs.service, operation: jobs.operation, status: jobs.status });
+    .returning({ id: jobs.id, parentJobId: jobs.parentJobId, service: jobs.service, operation: jobs.operation, status: jobs.status });
 }
 
 /**

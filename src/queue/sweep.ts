@@ -8,13 +8,13 @@ import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS, jobAttempts, jobs, type JobRow } from '../db/schema';
 import type { Registry } from '../registry';
-import { createFollowUpsFor } from './follow-ups';
+import { createFollowUpsFor, type CreatedFollowUp } from './follow-ups';
 
 /** Bounds one sweep's transaction; a larger backlog is taken over the next sweeps. */
 const SWEEP_BATCH = 500;
 
-/** A job the sweep moved, with what the finished-jobs counter needs. */
-export type SweptJob = Pick<JobRow, 'id' | 'service' | 'operation' | 'status'>;
+/** A job the sweep moved, with what the finished-jobs counter needs and the follow-ups its end created. */
+export type SweptJob = Pick<JobRow, 'id' | 'service' | 'operation' | 'status'> & { followUps?: CreatedFollowUp[] };
 
 const swept = {
   id: jobs.id,
@@ -26,8 +26,13 @@ const swept = {
 
 /** Creates the follow-ups of the swept jobs that ended and carry some; no statement when none do. */
 async function followUpsOfSwept(tx: Db, registry: Registry, rows: Array<SweptJob & { hasFollowUps: boolean }>): Promise<SweptJob[]> {
-  await createFollowUpsFor(tx, registry, rows.filter((r) => r.hasFollowUps && FINAL_JOB_STATUS.has(r.status)).map((r) => r.id));
-  return rows.map(({ hasFollowUps: _, ...job }) => job);
+  const ended = rows.filter((r) => r.hasFollowUps && FINAL_JOB_STATUS.has(r.status)).map((r) => r.id);
+  const byParent = new Map<string | null, CreatedFollowUp[]>();
+  for (const f of await createFollowUpsFor(tx, registry, ended)) byParent.set(f.parentJobId, [...(byParent.get(f.parentJobId) ?? []), f]);
+  return rows.map(({ hasFollowUps: _, ...job }) => {
+    const followUps = byParent.get(job.id);
+    return followUps ? { ...job, followUps } : job;
+  });
 }
 
 export async function recoverExpiredLeases(db: Db, registry: Registry): Promise<SweptJob[]> {

@@ -41,7 +41,7 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
     if (!service || !operation) {
       // Removed from the registry after the job was accepted: nothing was sent, so no attempt row.
       const error = `${job.service}.${job.operation} is no longer registered`;
-      if (await failJob(db, { ...ids, error })) metrics.jobFinished(job.service, job.operation, 'failed');
+      countEnded(metrics, job, await failJob(db, { ...ids, error }));
       log.warn({ error }, 'job failed');
       return undefined;
     }
@@ -104,7 +104,7 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
     }
     if (!saved) log.warn('the claim no longer holds the job (lease taken over or job cancelled); result discarded');
     else {
-      if (FINAL_JOB_STATUS.has(saved.status)) metrics.jobFinished(job.service, job.operation, saved.status);
+      countEnded(metrics, job, saved);
       log.info({ status: saved.status, outcome: result.outcome, durationMs: attempt.durationMs }, 'attempt finished');
     }
     return dueInMs;
@@ -113,6 +113,12 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
     log.error({ err }, 'could not record the attempt');
     return undefined;
   }
+}
+
+/** The job's final status and the follow-ups its ending created, if it ended. */
+function countEnded(metrics: JobMetrics, job: ClaimedJob, ended: Ended): void {
+  if (ended && FINAL_JOB_STATUS.has(ended.status)) metrics.jobFinished(job.service, job.operation, ended.status);
+  if (ended?.followUps) metrics.followUpsCreated(ended.followUps);
 }
 
 /** A 2xx whose body breaks the operation's output schema is an invalid response, never retried. */

@@ -17,7 +17,7 @@ export interface Sweeper {
 export interface SweeperOptions {
   db: Db;
   log: Logger;
-  /** Counts the jobs a sweep failed (lost on their last attempt) or expired. */
+  /** Counts the jobs a sweep failed (lost on their last attempt) or expired, and their follow-ups. */
   metrics: FinishMetrics;
   /** What the follow-ups of the jobs a sweep ends are checked against. */
   registry: Registry;
@@ -32,7 +32,10 @@ export function createSweeper({ db, log, metrics, registry, intervalMs }: Sweepe
   /** Counted after each statement commits, so a failing second statement loses none of the first's. */
   function countFinished(swept: SweptJob[]): void {
     // A recovered job with attempts left is PENDING again, not finished.
-    for (const job of swept) if (FINAL_JOB_STATUS.has(job.status)) metrics.jobFinished(job.service, job.operation, job.status);
+    for (const job of swept) {
+      if (FINAL_JOB_STATUS.has(job.status)) metrics.jobFinished(job.service, job.operation, job.status);
+      if (job.followUps) metrics.followUpsCreated(job.followUps);
+    }
   }
 
   async function sweep(): Promise<void> {

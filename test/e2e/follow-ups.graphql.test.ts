@@ -124,6 +124,9 @@ describe('follow-ups over GraphQL', () => {
     expect(upstream.requests.filter((r) => r.path === '/mail').map((r) => r.body)).toEqual([
       { to: 'a@example.com', amount: 4200, card: { last4: '4242' }, subject: 'Receipt ch_1' },
     ]);
+    // Counted as enqueued by the ending that created it, though no callService stored it.
+    const metrics = await (await fetch(new URL('/metrics', t.url))).text();
+    expect(metrics).toContain('callgate_jobs_enqueued_total{service="mail",operation="send"} 1');
   });
 
   it('a charge that fails creates its release (and no receipt); a follow-up of the caller\'s own joins the operation\'s', async () => {

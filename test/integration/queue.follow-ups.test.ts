@@ -90,7 +90,8 @@ describe('the ending that fires a list', () => {
   it('SUCCEEDED creates the onSuccess job: templated input with types kept, parent, tenant, correlation id, the target policy', async () => {
     const parent = await submit({ correlationId: 'order-7' });
     const output = { amount: 42, id: 'ch_1', card: { last4: '4242' } };
-    expect(await completeJob(db(), { ...(await claim(parent.id)), output })).toMatchObject({ status: 'succeeded' });
+    const ended = await completeJob(db(), { ...(await claim(parent.id)), output });
+    expect(ended).toMatchObject({ status: 'succeeded', followUps: [{ service: 'mail', operation: 'send', status: 'pending', parentJobId: parent.id }] });
 
     const [child, ...more] = await childrenOf(parent.id);
     expect(more).toEqual([]);
@@ -143,7 +144,9 @@ describe('the ending that fires a list', () => {
     const lost = await submit({ maxAttempts: 1 });
     await claim(lost.id);
     await db().update(jobs).set({ lockedUntil: sql`now() - interval '1 second'` }).where(eq(jobs.id, lost.id));
-    expect(await recoverExpiredLeases(db(), registry)).toEqual([{ id: lost.id, service: 'shop', operation: 'charge', status: 'failed' }]);
+    expect(await recoverExpiredLeases(db(), registry)).toEqual([
+      { id: lost.id, service: 'shop', operation: 'charge', status: 'failed', followUps: [expect.objectContaining({ service: 'stock', parentJobId: lost.id })] },
+    ]);
     expect(await childrenOf(lost.id)).toMatchObject([{ followUpSlot: 'onFailure:0', input: { reason: expect.stringContaining('lease expired') } }]);
 
     const overdue = await submit({ deadline: new Date(Date.now() + 60_000) });
