@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { placeholderRoot, templatePlaceholders } from '../json-template';
 import type { FollowUps, ServiceDef } from './types';
+import { inputShapeViolations } from './validate-input';
 
 /** Enough for "send the receipt, notify the ledger, update the CRM"; more is a fan-out to design, not a list. */
 export const MAX_FOLLOW_UPS_PER_LIST = 5;
@@ -42,6 +43,10 @@ const followUp = z
   })
   .superRefine((f, ctx) => {
     for (const message of templateSyntaxProblems(f.input)) ctx.addIssue({ code: 'custom', path: ['input'], message });
+    // Stored with every job of the operation: what jsonb cannot hold would fail each callService.
+    for (const v of inputShapeViolations(f.input, Number.POSITIVE_INFINITY)) {
+      ctx.addIssue({ code: 'custom', path: ['input', ...v.path.split('/').filter(Boolean)], message: v.message });
+    }
   });
 
 /** An operation's `onSuccess` or `onFailure` in services.yaml and the admin API. */

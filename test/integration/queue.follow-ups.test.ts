@@ -155,9 +155,10 @@ describe('the ending that fires a list', () => {
     expect(await childrenOf(overdue.id)).toMatchObject([{ followUpSlot: 'onFailure:0', input: { reason: 'deadline passed before the job could be sent' } }]);
   });
 
-  it('a job without follow-ups stores none', async () => {
+  it('a job without follow-ups stores none (SQL NULL: the worker keeps its one-statement ending)', async () => {
     const plain = await submit({ service: 'stock', operation: 'release', input: {} });
-    expect(plain.followUps).toBeNull();
+    const [stored] = await db().select({ none: sql<boolean>`${jobs.followUps} is null` }).from(jobs).where(eq(jobs.id, plain.id));
+    expect(stored).toEqual({ none: true });
   });
 });
 

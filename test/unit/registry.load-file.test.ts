@@ -145,6 +145,9 @@ services:
       /jobId is a string and has no properties.*"\{\{" without a matching "\}\}"/,
     );
     expect(bad(op('onSuccess: [{ service: shop, operation: receipt }]'))).toThrow('field "onSuccess.0.input": is required');
+    expect(bad(op('onSuccess: [{ service: shop, operation: receipt, input: { note: "a\\0b" } }]'))).toThrow(
+      'field "onSuccess.0.input.note": contains a NUL character',
+    );
     const six = Array.from({ length: 6 }, () => '{ service: shop, operation: receipt, input: {} }').join(', ');
     expect(bad(op(`onSuccess: [${six}]`))).toThrow('field "onSuccess": lists more than 5 follow-ups');
   });
