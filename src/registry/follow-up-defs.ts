@@ -13,12 +13,19 @@ export type FollowUpList = (typeof FOLLOW_UP_LISTS)[number];
 
 /** What a follow-up's input template may name: the ended job's input, output, error and id. */
 const ROOTS: ReadonlySet<string> = new Set(['input', 'output', 'error', 'jobId']);
+/**
+ * Each placeholder may copy a whole input or output into the follow-up, so their number bounds
+ * how much larger than the parent a follow-up's input can get; real templates use a handful.
+ */
+export const MAX_TEMPLATE_PLACEHOLDERS = 32;
 /** Roots that hold a string: a path below them names nothing. */
 const SCALAR_ROOTS: ReadonlySet<string> = new Set(['error', 'jobId']);
 
 /** What is wrong with a follow-up input template's placeholders; [] when it is well formed. */
 export function templateSyntaxProblems(template: unknown): string[] {
-  const problems = templatePlaceholders(template).flatMap((expr) => {
+  const placeholders = templatePlaceholders(template);
+  if (placeholders.length > MAX_TEMPLATE_PLACEHOLDERS) return [`has ${placeholders.length} placeholders; at most ${MAX_TEMPLATE_PLACEHOLDERS} are accepted`];
+  const problems = placeholders.flatMap((expr) => {
     const root = placeholderRoot(expr);
     const at = `placeholder "{{${expr}}}"`;
     if (!ROOTS.has(root)) return [`${at} must start with input, output, error or jobId`];

@@ -248,6 +248,12 @@ describe('callService with follow-ups', () => {
       kind: 'invalid_input',
       violations: [{ path: 'followUps.onSuccess[0].input', message: expect.stringContaining('bytes of JSON') }],
     });
+    // Each placeholder may copy the whole input: their number bounds what a template can multiply.
+    const copies = { to: 'x', amount: 1, copies: Array.from({ length: 33 }, () => '{{input}}') };
+    expect(await refused({ followUps: { onSuccess: [mail(copies)] } })).toEqual({
+      kind: 'invalid_input',
+      violations: [{ path: 'followUps.onSuccess[0].input', message: 'has 33 placeholders; at most 32 are accepted' }],
+    });
     expect(await refused({ followUps: { onSuccess: [mail({ to: '{{input.n}}', amount: '{{input.n}}' })] } })).toEqual({
       kind: 'invalid_input',
       violations: [{ path: 'followUps.onSuccess[0].input/to', message: 'must be string' }],
