@@ -15,6 +15,7 @@ import {
   failJob,
   MAX_FOLLOW_UP_DEPTH,
   recoverExpiredLeases,
+  retryJob,
   scheduleRetry,
   submitJob,
   type JobRequest,
@@ -172,6 +173,19 @@ describe('exactly once', () => {
     expect(await createFollowUps(db(), registry, [ended])).toEqual([]);
     await db().transaction((tx) => createFollowUps(tx, registry, [ended, ended]));
     expect(await childrenOf(parent.id)).toHaveLength(1);
+  });
+
+  it('a parent revived by retryJob that ends the same way creates nothing new; ending the other way fills its own slot', async () => {
+    const parent = await submit();
+    await failJob(db(), { ...(await claim(parent.id)), error: 'HTTP 503' });
+    // The follow-up stays, not due, so the parent is the job claimed next.
+    await db().update(jobs).set({ runAt: sql`now() + interval '1 hour'` }).where(eq(jobs.parentJobId, parent.id));
+    expect(await retryJob(db(), DEFAULT_TENANT_ID, parent.id)).toMatchObject({ kind: 'done' });
+    await failJob(db(), { ...(await claim(parent.id)), error: 'HTTP 500' });
+    expect(await childrenOf(parent.id)).toMatchObject([{ followUpSlot: 'onFailure:0', input: { reason: 'HTTP 503' } }]);
+    expect(await retryJob(db(), DEFAULT_TENANT_ID, parent.id)).toMatchObject({ kind: 'done' });
+    await completeJob(db(), { ...(await claim(parent.id)), output: { amount: 42 } });
+    expect((await childrenOf(parent.id)).map((c) => c.followUpSlot)).toEqual(['onFailure:0', 'onSuccess:0']);
   });
 });
 
