@@ -101,8 +101,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     concurrency: config.workerConcurrency,
     pollIntervalMs: config.pollIntervalMs,
     workerId: config.instanceId,
+    maxInputBytes: config.maxInputBytes,
   });
-  const sweeper = createSweeper({ db: database.db, log, metrics, registry, intervalMs: config.sweepIntervalMs });
+  const followUpRules = { registry, maxInputBytes: config.maxInputBytes };
+  const sweeper = createSweeper({ db: database.db, log, metrics, followUpRules, intervalMs: config.sweepIntervalMs });
   const heartbeat = createHeartbeat({
     db: database.db,
     log,

@@ -7,8 +7,7 @@
 import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS, jobAttempts, jobs, type JobRow, type NewAttemptRow } from '../db/schema';
-import type { Registry } from '../registry';
-import { createFollowUpsFor, type CreatedFollowUp } from './follow-ups';
+import { createFollowUpsFor, type CreatedFollowUp, type FollowUpRules } from './follow-ups';
 
 /** The attempt row, numbered by the worker from the claimed job's `attempts`. */
 export type AttemptRecord = Omit<NewAttemptRow, 'id' | 'jobId'>;
@@ -20,11 +19,11 @@ export interface Finish {
   /** Absent when no call was made (nothing to log). */
   attempt?: AttemptRecord | undefined;
   /**
-   * Set for a job that carries follow-ups (its `followUps`): the registry they are checked against.
-   * The write then runs in a transaction that also creates those its ending fires; unset, it stays
+   * Set for a job that carries follow-ups (its `followUps`): what they are built against. The
+   * write then runs in a transaction that also creates those its ending fires; unset, it stays
    * one statement.
    */
-  followUpRegistry?: Registry | undefined;
+  followUpRules?: FollowUpRules | undefined;
 }
 
 /**
@@ -86,12 +85,12 @@ export async function recordAttempt(db: Db, { jobId, claimToken, attempt }: Fini
 }
 
 async function endAttempt(db: Db, f: Finish, change: JobChange): Promise<Ended> {
-  const registry = f.followUpRegistry;
-  const job = registry
+  const rules = f.followUpRules;
+  const job = rules
     ? await db.transaction(async (tx) => {
         const ended = await endStatement(tx, f, change);
         if (!ended || !FINAL_JOB_STATUS.has(ended.status)) return ended;
-        return { ...ended, followUps: await createFollowUpsFor(tx, registry, [ended.id]) };
+        return { ...ended, followUps: await createFollowUpsFor(tx, rules, [ended.id]) };
       })
     : await endStatement(db, f, change);
   if (!job && f.attempt) await supersedeIfTakenBack(db, { ...f, attempt: f.attempt });

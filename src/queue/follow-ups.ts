@@ -11,6 +11,7 @@ import { renderTemplate } from '../json-template';
 import type { Registry } from '../registry';
 import { mergeFollowUps, type FollowUpList } from '../registry/follow-up-defs';
 import type { FollowUpDef, FollowUps } from '../registry/types';
+import { inputShapeViolations } from '../registry/validate-input';
 
 /**
  * Links a chain may have below the job a client asked for (depth 0): a follow-up deeper than this
@@ -18,6 +19,13 @@ import type { FollowUpDef, FollowUps } from '../registry/types';
  * other) stops after a few rounds. Real chains (charge → receipt → archive) use two or three.
  */
 export const MAX_FOLLOW_UP_DEPTH = 5;
+
+/** What follow-ups are built against when they are created, as callService builds a job. */
+export interface FollowUpRules {
+  registry: Registry;
+  /** CALLGATE_MAX_INPUT_BYTES: a follow-up's rendered input is held to it like any job's input. */
+  maxInputBytes: number;
+}
 
 /** An ended job as createFollowUps reads it. */
 export type EndedParent = Pick<
@@ -54,11 +62,11 @@ export type CreatedFollowUp = Pick<JobRow, 'id' | 'parentJobId' | 'service' | 'o
  * Inserts the follow-ups of `parents` that their ending fires, skipping any already created.
  * Call it inside the transaction that ended them, with the rows as that statement left them.
  */
-export async function createFollowUps(tx: Db, registry: Registry, parents: readonly EndedParent[]): Promise<CreatedFollowUp[]> {
+export async function createFollowUps(tx: Db, rules: FollowUpRules, parents: readonly EndedParent[]): Promise<CreatedFollowUp[]> {
   const rows = parents.flatMap((parent) => {
     const list = LIST_FIRED_BY[parent.status];
     const defs = list ? ((parent.followUps as Partial<FollowUps> | null)?.[list] ?? []) : [];
-    return defs.map((def, i) => followUpJob(registry, parent, def, `${list}:${i}`));
+    return defs.map((def, i) => followUpJob(rules, parent, def, `${list}:${i}`));
   });
   if (rows.length === 0) return [];
   return tx
@@ -72,18 +80,18 @@ export async function createFollowUps(tx: Db, registry: Registry, parents: reado
  * createFollowUps for jobs known by id only (the ending statement did not return their rows):
  * reads those that ended with follow-ups to create. One line in any ending transaction.
  */
-export async function createFollowUpsFor(tx: Db, registry: Registry, jobIds: readonly string[]): Promise<CreatedFollowUp[]> {
+export async function createFollowUpsFor(tx: Db, rules: FollowUpRules, jobIds: readonly string[]): Promise<CreatedFollowUp[]> {
   if (jobIds.length === 0) return [];
   const parents = await tx
     .select(PARENT_COLUMNS)
     .from(jobs)
     .where(and(inArray(jobs.id, [...jobIds]), isNotNull(jobs.followUps)));
-  return createFollowUps(tx, registry, parents);
+  return createFollowUps(tx, rules, parents);
 }
 
 type NewFollowUp = PgInsertValue<typeof jobs>;
 
-function followUpJob(registry: Registry, parent: EndedParent, def: FollowUpDef, slot: string): NewFollowUp {
+function followUpJob({ registry, maxInputBytes }: FollowUpRules, parent: EndedParent, def: FollowUpDef, slot: string): NewFollowUp {
   const input = renderTemplate(def.input, {
     input: parent.input,
     output: parent.output ?? null,
@@ -115,10 +123,12 @@ function followUpJob(registry: Registry, parent: EndedParent, def: FollowUpDef, 
   const operation = visible ? registry.operation(def.service, def.operation) : undefined;
   if (!service || !operation) return failed(`follow-up not run: ${target} is not registered`);
   if (input === null) return failed(`follow-up not run: its input template rendered to null (it names a value the parent does not have)`);
-  const violations = registry.validateInput(def.service, def.operation, job.input);
+  const refused = inputShapeViolations(job.input, maxInputBytes);
+  const violations = refused.length > 0 ? refused : registry.validateInput(def.service, def.operation, job.input);
   if (violations.length > 0) {
     const detail = violations.map((v) => `${v.path} ${v.message}`).join('; ');
-    return failed(`follow-up not run: its input does not match ${target}'s input schema: ${detail}`);
+    const what = refused.length > 0 ? 'its input cannot be accepted' : `its input does not match ${target}'s input schema`;
+    return failed(`follow-up not run: ${what}: ${detail}`);
   }
   return {
     ...job,

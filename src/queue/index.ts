@@ -2,7 +2,14 @@ export { enqueueJob, type NewJob, type Enqueued } from './enqueue';
 export { claimJobs, type ClaimedJob } from './claim';
 export { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
 export { recoverExpiredLeases, expireOverdueJobs, type SweptJob } from './sweep';
-export { createFollowUps, createFollowUpsFor, MAX_FOLLOW_UP_DEPTH, type CreatedFollowUp, type EndedParent } from './follow-ups';
+export {
+  createFollowUps,
+  createFollowUpsFor,
+  MAX_FOLLOW_UP_DEPTH,
+  type CreatedFollowUp,
+  type EndedParent,
+  type FollowUpRules,
+} from './follow-ups';
 export { cancelJob, retryJob, CANCELLABLE, RETRYABLE, type ActionResult } from './actions';
 export {
   getJob,

@@ -7,8 +7,7 @@
 import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS, jobAttempts, jobs, type JobRow } from '../db/schema';
-import type { Registry } from '../registry';
-import { createFollowUpsFor, type CreatedFollowUp } from './follow-ups';
+import { createFollowUpsFor, type CreatedFollowUp, type FollowUpRules } from './follow-ups';
 
 /** Bounds one sweep's transaction; a larger backlog is taken over the next sweeps. */
 const SWEEP_BATCH = 500;
@@ -25,17 +24,17 @@ const swept = {
 };
 
 /** Creates the follow-ups of the swept jobs that ended and carry some; no statement when none do. */
-async function followUpsOfSwept(tx: Db, registry: Registry, rows: Array<SweptJob & { hasFollowUps: boolean }>): Promise<SweptJob[]> {
+async function followUpsOfSwept(tx: Db, rules: FollowUpRules, rows: Array<SweptJob & { hasFollowUps: boolean }>): Promise<SweptJob[]> {
   const ended = rows.filter((r) => r.hasFollowUps && FINAL_JOB_STATUS.has(r.status)).map((r) => r.id);
   const byParent = new Map<string | null, CreatedFollowUp[]>();
-  for (const f of await createFollowUpsFor(tx, registry, ended)) byParent.set(f.parentJobId, [...(byParent.get(f.parentJobId) ?? []), f]);
+  for (const f of await createFollowUpsFor(tx, rules, ended)) byParent.set(f.parentJobId, [...(byParent.get(f.parentJobId) ?? []), f]);
   return rows.map(({ hasFollowUps: _, ...job }) => {
     const followUps = byParent.get(job.id);
     return followUps ? { ...job, followUps } : job;
   });
 }
 
-export async function recoverExpiredLeases(db: Db, registry: Registry): Promise<SweptJob[]> {
+export async function recoverExpiredLeases(db: Db, rules: FollowUpRules): Promise<SweptJob[]> {
   return db.transaction(async (tx) => {
     const lost = await tx
       .select({
@@ -78,11 +77,11 @@ export async function recoverExpiredLeases(db: Db, registry: Registry): Promise<
         error: `lease expired: worker ${j.lockedBy ?? '?'} stopped responding`,
       })),
     );
-    return followUpsOfSwept(tx, registry, recovered);
+    return followUpsOfSwept(tx, rules, recovered);
   });
 }
 
-export async function expireOverdueJobs(db: Db, registry: Registry): Promise<SweptJob[]> {
+export async function expireOverdueJobs(db: Db, rules: FollowUpRules): Promise<SweptJob[]> {
   return db.transaction(async (tx) => {
     const overdue = await tx
       .select({ id: jobs.id, attempts: jobs.attempts })
@@ -109,6 +108,6 @@ export async function expireOverdueJobs(db: Db, registry: Registry): Promise<Swe
         error,
       })),
     );
-    return followUpsOfSwept(tx, registry, expired);
+    return followUpsOfSwept(tx, rules, expired);
   });
 }

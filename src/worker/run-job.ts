@@ -24,6 +24,8 @@ export interface RunJobDeps {
   metrics: JobMetrics;
   workerId: string;
   log: Logger;
+  /** CALLGATE_MAX_INPUT_BYTES, for the follow-ups a job's ending creates. */
+  maxInputBytes: number;
   /** Jitter source. @default Math.random */
   random?: (() => number) | undefined;
 }
@@ -34,7 +36,8 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
   const log = deps.log.child({ jobId: job.id, service: job.service, operation: job.operation, attempt: job.attempts });
   // Every write for this attempt carries its claim's token, so a late one cannot touch a newer claim;
   // a job with follow-ups has them created by the write that ends it.
-  const ids = { jobId: job.id, claimToken: job.claimToken, followUpRegistry: job.followUps == null ? undefined : registry };
+  const followUpRules = job.followUps == null ? undefined : { registry, maxInputBytes: deps.maxInputBytes };
+  const ids = { jobId: job.id, claimToken: job.claimToken, followUpRules };
   try {
     const service = registry.service(job.service);
     const operation = service && registry.operation(job.service, job.operation);

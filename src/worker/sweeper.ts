@@ -4,8 +4,7 @@ import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS } from '../db/schema';
 import type { Logger } from '../logger';
 import type { FinishMetrics } from '../metrics';
-import type { Registry } from '../registry';
-import { expireOverdueJobs, recoverExpiredLeases, type SweptJob } from '../queue';
+import { expireOverdueJobs, recoverExpiredLeases, type FollowUpRules, type SweptJob } from '../queue';
 
 export interface Sweeper {
   start(): void;
@@ -19,12 +18,12 @@ export interface SweeperOptions {
   log: Logger;
   /** Counts the jobs a sweep failed (lost on their last attempt) or expired, and their follow-ups. */
   metrics: FinishMetrics;
-  /** What the follow-ups of the jobs a sweep ends are checked against. */
-  registry: Registry;
+  /** What the follow-ups of the jobs a sweep ends are built against. */
+  followUpRules: FollowUpRules;
   intervalMs: number;
 }
 
-export function createSweeper({ db, log, metrics, registry, intervalMs }: SweeperOptions): Sweeper {
+export function createSweeper({ db, log, metrics, followUpRules, intervalMs }: SweeperOptions): Sweeper {
   const slog = log.child({ component: 'sweeper' });
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
@@ -40,10 +39,10 @@ export function createSweeper({ db, log, metrics, registry, intervalMs }: Sweepe
 
   async function sweep(): Promise<void> {
     try {
-      const recovered = await recoverExpiredLeases(db, registry);
+      const recovered = await recoverExpiredLeases(db, followUpRules);
       countFinished(recovered);
       if (recovered.length) slog.warn({ jobs: recovered }, 'recovered jobs whose lease expired');
-      const expired = await expireOverdueJobs(db, registry);
+      const expired = await expireOverdueJobs(db, followUpRules);
       countFinished(expired);
       if (expired.length) slog.info({ jobs: expired.map((j) => j.id) }, 'expired jobs past their deadline');
     } catch (err) {

@@ -72,6 +72,7 @@ services:
   const pool: WorkerPool = createWorkerPool({
     db,
     registry,
+    maxInputBytes: 262_144,
     clients: { http: stalling, mock: createMockClient({ seed: 1 }) },
     breakers: createBreakers({ log }),
     metrics: createMetrics(),
@@ -85,7 +86,7 @@ services:
   const received = (n: number) => upstream.requests.filter((r) => r.path === path).length >= n;
   await waitFor('the first call to be answered', () => received(1));
   // The lease runs out while the first run is stuck; the sweeper takes the job back, the pool claims it again.
-  await waitFor('the sweeper to take the job back', async () => (await recoverExpiredLeases(db, registry)).some((j) => j.id === job.id));
+  await waitFor('the sweeper to take the job back', async () => (await recoverExpiredLeases(db, { registry, maxInputBytes: 262_144 })).some((j) => j.id === job.id));
   pool.nudge();
   await waitFor('the second call', () => received(2));
   const stop = async () => {

@@ -21,8 +21,8 @@ import { createRegistry } from '../../src/registry';
 import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 
-/** These jobs carry no follow-ups: the sweep never consults the registry. */
-const NO_SERVICES = createRegistry([]);
+/** These jobs carry no follow-ups: the sweep never consults these rules. */
+const NO_SERVICES = { registry: createRegistry([]), maxInputBytes: 262_144 };
 const t = useTestDatabase();
 beforeEach(async () => {
   await t.database.db.delete(jobs);

@@ -63,6 +63,7 @@ services:
 `);
 const registry = createRegistry(SERVICES);
 const LIMITS = { maxInputBytes: 10_000 };
+const RULES = { registry, maxInputBytes: LIMITS.maxInputBytes };
 
 const t = useTestDatabase();
 const db = () => t.database.db;
@@ -81,7 +82,7 @@ async function submit(over: Partial<JobRequest> = {}, reg: Registry = registry):
 async function claim(id: string) {
   const [claimed] = await claimJobs(db(), 'w1', 1, 30_000);
   expect(claimed?.id).toBe(id);
-  return { jobId: id, claimToken: claimed!.claimToken, followUpRegistry: claimed!.followUps == null ? undefined : registry };
+  return { jobId: id, claimToken: claimed!.claimToken, followUpRules: claimed!.followUps == null ? undefined : RULES };
 }
 
 const childrenOf = (parentId: string) => db().select().from(jobs).where(eq(jobs.parentJobId, parentId)).orderBy(jobs.followUpSlot);
@@ -145,14 +146,14 @@ describe('the ending that fires a list', () => {
     const lost = await submit({ maxAttempts: 1 });
     await claim(lost.id);
     await db().update(jobs).set({ lockedUntil: sql`now() - interval '1 second'` }).where(eq(jobs.id, lost.id));
-    expect(await recoverExpiredLeases(db(), registry)).toEqual([
+    expect(await recoverExpiredLeases(db(), RULES)).toEqual([
       { id: lost.id, service: 'shop', operation: 'charge', status: 'failed', followUps: [expect.objectContaining({ service: 'stock', parentJobId: lost.id })] },
     ]);
     expect(await childrenOf(lost.id)).toMatchObject([{ followUpSlot: 'onFailure:0', input: { reason: expect.stringContaining('lease expired') } }]);
 
     const overdue = await submit({ deadline: new Date(Date.now() + 60_000) });
     await db().update(jobs).set({ deadline: sql`now() - interval '1 second'` }).where(eq(jobs.id, overdue.id));
-    expect(await expireOverdueJobs(db(), registry)).toMatchObject([{ id: overdue.id, status: 'expired' }]);
+    expect(await expireOverdueJobs(db(), RULES)).toMatchObject([{ id: overdue.id, status: 'expired' }]);
     expect(await childrenOf(overdue.id)).toMatchObject([{ followUpSlot: 'onFailure:0', input: { reason: 'deadline passed before the job could be sent' } }]);
   });
 
@@ -170,8 +171,8 @@ describe('exactly once', () => {
     await completeJob(db(), { ...claimed, output: { amount: 42 } });
     expect(await completeJob(db(), { ...claimed, output: { amount: 42 } })).toBeNull();
     const ended = await row(parent.id);
-    expect(await createFollowUps(db(), registry, [ended])).toEqual([]);
-    await db().transaction((tx) => createFollowUps(tx, registry, [ended, ended]));
+    expect(await createFollowUps(db(), RULES, [ended])).toEqual([]);
+    await db().transaction((tx) => createFollowUps(tx, RULES, [ended, ended]));
     expect(await childrenOf(parent.id)).toHaveLength(1);
   });
 
@@ -201,16 +202,24 @@ describe('a follow-up that cannot run', () => {
     expect(await claimJobs(db(), 'w1', 10, 30_000)).toEqual([]);
   });
 
+  it('is created FAILED when its input is larger than any job may take', async () => {
+    const parent = await submit();
+    await completeJob(db(), { ...(await claim(parent.id)), output: { amount: 42, receipt: 'x'.repeat(LIMITS.maxInputBytes) } });
+    const [child] = await childrenOf(parent.id);
+    expect(child).toMatchObject({ status: 'failed', service: 'mail' });
+    expect(child!.lastError).toMatch(/^follow-up not run: its input cannot be accepted: \/ is \d+ bytes of JSON; at most 10000 are accepted$/);
+  });
+
   it('is created FAILED when its service is gone, or belongs to another tenant', async () => {
     const parent = await submit();
     const claimed = await claim(parent.id);
     const withoutMail = createRegistry(SERVICES.filter((s) => s.name !== 'mail'));
-    await completeJob(db(), { ...claimed, output: { amount: 42 }, followUpRegistry: withoutMail });
+    await completeJob(db(), { ...claimed, output: { amount: 42 }, followUpRules: { ...RULES, registry: withoutMail } });
     expect(await childrenOf(parent.id)).toMatchObject([{ status: 'failed', lastError: 'follow-up not run: mail.send is not registered' }]);
 
     const other = (await insertTenant(db(), `other-${randomUUID()}`))!;
     const theirs = createRegistry(SERVICES.map((s) => (s.name === 'mail' ? { ...s, source: 'api' as const, tenantId: other.id } : s)));
-    await createFollowUps(db(), theirs, [{ ...(await row(parent.id)), id: (await submit()).id, status: 'succeeded' }]);
+    await createFollowUps(db(), { ...RULES, registry: theirs }, [{ ...(await row(parent.id)), id: (await submit()).id, status: 'succeeded' }]);
     const [, foreign] = await db().select().from(jobs).where(eq(jobs.service, 'mail')).orderBy(jobs.createdAt);
     expect(foreign).toMatchObject({ status: 'failed', tenantId: DEFAULT_TENANT_ID, lastError: 'follow-up not run: mail.send is not registered' });
   });
