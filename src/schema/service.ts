@@ -38,6 +38,16 @@ const Operation = builder.objectRef<{ service: ServiceDef; operation: OperationD
     }),
     inputSchema: t.field({ type: 'JSON', nullable: true, resolve: ({ operation }) => operation.input ?? null }),
     outputSchema: t.field({ type: 'JSON', nullable: true, resolve: ({ operation }) => operation.output ?? null }),
+    onSuccess: t.field({
+      type: ['JSON'],
+      description: 'Follow-ups of every job that succeeds: { service, operation, input } each, input a template.',
+      resolve: ({ operation }) => operation.onSuccess ?? [],
+    }),
+    onFailure: t.field({
+      type: ['JSON'],
+      description: 'Follow-ups of every job that fails, times out or expires.',
+      resolve: ({ operation }) => operation.onFailure ?? [],
+    }),
     breaker: t.field({
       type: BreakerStatus,
       resolve: ({ service, operation }, _args, ctx) => ctx.breakers.snapshot(service.name, operation.name),

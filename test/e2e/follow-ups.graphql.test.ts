@@ -196,6 +196,12 @@ describe('follow-ups over GraphQL', () => {
       problems: ['service "globex-hooks", operation "ping", field "onSuccess.0.service": names unknown service "acme-hooks"'],
     });
 
+    const { body } = await gqlAs(t, acme.admin, `{ service(name: "acme-hooks") { operations { name onSuccess onFailure } } }`);
+    expect(body.data?.service.operations).toEqual([
+      { name: 'ping', onSuccess: [{ service: 'acme-hooks', operation: 'pong', input: { from: '{{jobId}}' } }], onFailure: [] },
+      { name: 'pong', onSuccess: [], onFailure: [{ service: 'stock', operation: 'release', input: {} }] },
+    ]);
+
     const res = await call(acme.client, { service: 'acme-hooks', operation: 'ping', input: {} });
     const job = await family(acme.client, res.job.id, (j) => j.followUps[0]?.status === 'SUCCEEDED');
     expect(job.followUps).toMatchObject([{ service: 'acme-hooks', operation: 'pong', input: { from: job.id } }]);
