@@ -1,7 +1,7 @@
 // What callService checks of a job's follow-ups before the job exists: the caller's own (names,
 // template syntax, size: they count in the input size limit) and, for every follow-up whose
-// template names only the job's input, the rendered input against the target's schema. A follow-up
-// that can only be checked with the output is checked when it is created (follow-ups.ts).
+// template names only the job's input, the rendered input against the size limit and the target's
+// schema. One that needs the output is checked when it is created (follow-ups.ts).
 import { renderTemplate } from '../json-template';
 import type { Registry, Violation } from '../registry';
 import { FOLLOW_UP_LISTS, MAX_FOLLOW_UPS_PER_LIST, mergeFollowUps, rendersAtAccept, templateSyntaxProblems } from '../registry/follow-up-defs';
@@ -34,7 +34,7 @@ export function acceptFollowUps(
     const declared = call.operation[list]?.length ?? 0;
     return (followUps?.[list] ?? []).flatMap((f, i) => {
       const where = i < declared ? `${call.service}.${call.operation.name}.${list}[${i}]` : `followUps.${list}[${i - declared}]`;
-      return renderedViolations(registry, f, call.input).map((v) => ({ path: `${where}.input${v.path === '/' ? '' : v.path}`, message: v.message }));
+      return renderedViolations(registry, f, call.input, maxInputBytes).map((v) => ({ path: `${where}.input${v.path === '/' ? '' : v.path}`, message: v.message }));
     });
   });
   return violations.length > 0 ? { kind: 'invalid_input', violations } : { kind: 'accepted', followUps };
@@ -64,12 +64,16 @@ function checkRequested(registry: Registry, requested: Partial<FollowUps>, budge
   return violations.length > 0 ? { kind: 'invalid_input', violations } : undefined;
 }
 
-/** The template rendered from the job's input, against the target's schema; nothing to check before the job ends otherwise. */
-function renderedViolations(registry: Registry, f: FollowUpDef, input: unknown): Violation[] {
+/**
+ * The template rendered from the job's input, held to what the follow-up will be held to when it
+ * is created (size, then the target's schema); nothing to check before the job ends otherwise.
+ */
+function renderedViolations(registry: Registry, f: FollowUpDef, input: unknown, maxInputBytes: number): Violation[] {
   if (!rendersAtAccept(f.input) || !registry.operation(f.service, f.operation)) return [];
   const rendered = renderTemplate(f.input, { input });
   if (rendered === null) return [{ path: '/', message: 'renders to null from this input' }];
-  return registry.validateInput(f.service, f.operation, rendered);
+  const refused = inputShapeViolations(rendered, maxInputBytes);
+  return refused.length > 0 ? refused : registry.validateInput(f.service, f.operation, rendered);
 }
 
 function jsonBytes(value: unknown): number {

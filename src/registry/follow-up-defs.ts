@@ -11,13 +11,14 @@ export const MAX_FOLLOW_UPS_PER_LIST = 5;
 export const FOLLOW_UP_LISTS = ['onSuccess', 'onFailure'] as const;
 export type FollowUpList = (typeof FOLLOW_UP_LISTS)[number];
 
-/** What a follow-up's input template may name: the ended job's input, output, error and id. */
-const ROOTS: ReadonlySet<string> = new Set(['input', 'output', 'error', 'jobId']);
 /**
  * Each placeholder may copy a whole input or output into the follow-up, so their number bounds
  * how much larger than the parent a follow-up's input can get; real templates use a handful.
  */
 export const MAX_TEMPLATE_PLACEHOLDERS = 32;
+
+/** What a follow-up's input template may name: the ended job's input, output, error and id. */
+const ROOTS: ReadonlySet<string> = new Set(['input', 'output', 'error', 'jobId']);
 /** Roots that hold a string: a path below them names nothing. */
 const SCALAR_ROOTS: ReadonlySet<string> = new Set(['error', 'jobId']);
 

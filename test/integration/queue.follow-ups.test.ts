@@ -277,6 +277,13 @@ describe('callService with follow-ups', () => {
       kind: 'invalid_input',
       violations: [{ path: 'followUps.onSuccess[0].input', message: 'has 33 placeholders; at most 32 are accepted' }],
     });
+    const big = { tenantId: DEFAULT_TENANT_ID, service: 'stock', operation: 'release', input: { text: 'x'.repeat(4_000) } };
+    const thrice = mail({ to: 'x', amount: 1, copies: ['{{input}}', '{{input}}', '{{input}}'] });
+    expect(await submitJob(db(), registry, { ...big, followUps: { onSuccess: [thrice] } }, LIMITS)).toMatchObject({
+      kind: 'invalid_input',
+      violations: [{ path: 'followUps.onSuccess[0].input', message: expect.stringContaining('bytes of JSON; at most 10000') }],
+    });
+    expect(await db().select().from(jobs)).toEqual([]);
     expect(await refused({ followUps: { onSuccess: [mail({ to: '{{input.n}}', amount: '{{input.n}}' })] } })).toEqual({
       kind: 'invalid_input',
       violations: [{ path: 'followUps.onSuccess[0].input/to', message: 'must be string' }],
