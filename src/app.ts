@@ -106,8 +106,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const metrics = createMetrics();
   // Known once the server listens (port 0 picks one), unless CALLGATE_PUBLIC_URL says it.
   let publicUrl = config.publicUrl ?? '';
+  // What follow-ups are built against, by whichever write ends their parent (worker, sweeper, callback).
+  const followUpRules = { registry, maxInputBytes: config.maxInputBytes };
   const pool = createWorkerPool({
-    store: createJobStore(database.db),
+    store: createJobStore(database.db, followUpRules),
     upstream: createUpstream({
       registry,
       clients,
@@ -124,7 +126,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Taken at each claim: a service registered since may have the longest timeout.
     leaseMs: () => registry.longestTimeoutMs() + LEASE_MARGIN_MS,
   });
-  const sweeper = createSweeper({ db: database.db, log, metrics, intervalMs: config.sweepIntervalMs });
+  const sweeper = createSweeper({ db: database.db, log, metrics, followUpRules, intervalMs: config.sweepIntervalMs });
   const heartbeat = createHeartbeat({
     db: database.db,
     log,
@@ -178,7 +180,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     { maxBodyBytes: config.maxBodyBytes, corsOrigins: config.corsOrigins },
   );
   const serveMetrics = createMetricsHandler({ metrics, db: database.db, registry, breakers, log });
-  const serveCallback = createCallbackRoute({ db: database.db, registry, callbackSecret, metrics, log });
+  const serveCallback = createCallbackRoute({ db: database.db, registry, callbackSecret, metrics, followUpRules, log });
   let draining = false;
   const server: Server = createServer((req, res) => {
     if (!handleHealth(req, res, { database, draining: () => draining }) && !serveMetrics(req, res) && !serveCallback(req, res)) {

@@ -1,12 +1,14 @@
 // The gateway's Prometheus instruments for what happens to jobs (enqueued, attempted, finished,
 // calls in flight), on one registry per app so two apps in one process never share a counter.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AttemptOutcome, JobStatus } from './db/schema';
+import { FINAL_JOB_STATUS, type AttemptOutcome, type JobStatus } from './db/schema';
 
 /** What everything that ends a job reports: the worker, the sweeper and cancelJob. */
 export interface FinishMetrics {
   /** The job reached a final status. */
   jobFinished(service: string, operation: string, status: JobStatus): void;
+  /** The follow-ups its ending created: each is enqueued, and finished too when created FAILED. */
+  followUpsCreated(created: readonly { service: string; operation: string; status: JobStatus }[]): void;
 }
 
 /** What the worker reports; the pool passes it to every run. */
@@ -75,6 +77,12 @@ export function createMetrics(): Metrics {
     registry,
     jobEnqueued: (service, operation) => enqueued.inc({ service, operation }),
     jobFinished: (service, operation, status) => finished.inc({ service, operation, status }),
+    followUpsCreated: (created) => {
+      for (const { service, operation, status } of created) {
+        enqueued.inc({ service, operation });
+        if (FINAL_JOB_STATUS.has(status)) finished.inc({ service, operation, status });
+      }
+    },
     attemptEnded(service, operation, outcome, durationMs) {
       attempts.inc({ service, operation, outcome });
       if (outcome !== 'breaker_open') attemptDuration.observe({ service, operation }, durationMs / 1000);

@@ -8,6 +8,7 @@ export type CallServiceInput = {
   correlationId?: string | null | undefined;
   /** Never sent after this time. */
   deadline?: string | null | undefined;
+  followUps?: FollowUpsInput | null | undefined;
   /** A repeated key returns the first job instead of a new one. */
   idempotencyKey?: string | null | undefined;
   input: unknown;
@@ -18,6 +19,22 @@ export type CallServiceInput = {
   /** Not before this time. @default now */
   runAt?: string | null | undefined;
   service: string;
+};
+
+/** A call to make when the job ends. Created in the transaction that ends it, exactly once. */
+export type FollowUpInput = {
+  /** A template over the ended job: "{{input.x}}", "{{output.x}}", "{{error}}", "{{jobId}}". A string that is one placeholder takes the value itself (numbers and objects keep their type). */
+  input: unknown;
+  operation: string;
+  service: string;
+};
+
+/** Added to the operation's own follow-ups; at most 5 per list, their inputs counted in the input size limit. */
+export type FollowUpsInput = {
+  /** When the job FAILED, TIMED_OUT or EXPIRED (not when CANCELLED). */
+  onFailure?: Array<FollowUpInput> | null | undefined;
+  /** When the job SUCCEEDED. */
+  onSuccess?: Array<FollowUpInput> | null | undefined;
 };
 
 export type JobStatus =

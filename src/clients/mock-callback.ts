@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { signHmac, signStandardWebhook } from '../callbacks/verify';
 import type { CallbackSecret } from '../callbacks/secrets';
-import { renderMockResponse } from './mock-template';
+import { renderTemplate } from '../json-template';
 import type { CallRequest } from './types';
 
 /** Like a provider that settles a refund "soon": long enough to see WAITING_CALLBACK, short enough to wait for. */
@@ -38,7 +38,7 @@ export function createMockCallbacks(secretOf: CallbackSecret | undefined): MockC
       const [min, max] = mock.delayMs ?? DEFAULT_DELAY_MS;
       const delayMs = min + random() * (max - min);
       if (dropped) return undefined;
-      let body = renderMockResponse(mock.body, { input: req.input, jobId: req.jobId });
+      let body = renderTemplate(mock.body, { input: req.input, jobId: req.jobId });
       // A provider echoes the id it was given, as the real one would.
       if (config.correlationField && typeof body === 'object' && body !== null && !Array.isArray(body)) {
         body = { ...body, [config.correlationField]: address.correlationId };

@@ -1,6 +1,6 @@
 // Ready mock templates, selected by id when a service is registered through the API
 // (`mockTemplate: "weather"`): an operation's input schema and a mock answering with a realistic,
-// input-filled body (src/clients/mock-template.ts), so a frontend can be built before the real API exists.
+// input-filled body (src/json-template.ts), so a frontend can be built before the real API exists.
 import type { JsonSchema, MockConfig } from '../registry/types';
 
 export interface MockTemplate {

@@ -1,9 +1,9 @@
 // Answers operations of services of kind `mock` from their mock config (latency, fault scenarios,
 // fixed or templated response), so the gateway and its failure handling run with no real upstream.
 import type { CallbackSecret } from '../callbacks/secrets';
+import { renderTemplate } from '../json-template';
 import { ERROR_BODY_CHARS, RESPONSE_BODY_LOG_CHARS, retryableStatus } from './http';
 import { createMockCallbacks } from './mock-callback';
-import { renderMockResponse } from './mock-template';
 import { seededRandom } from './seeded-random';
 import type { MockConfig, MockScenario } from '../registry/types';
 import type { CallRequest, CallResult, RequestSummary, UpstreamClient } from './types';
@@ -58,7 +58,7 @@ export function createMockClient(opts: MockClientOptions = {}): UpstreamClient {
       return { outcome: 'success', retryable: false, httpStatus: 202, output: { accepted: true }, responseBody: '{"accepted":true}', request };
     }
     const output =
-      mock.response !== undefined ? renderMockResponse(mock.response, { input: req.input, jobId: req.jobId }) : { echo: req.input };
+      mock.response !== undefined ? renderTemplate(mock.response, { input: req.input, jobId: req.jobId }) : { echo: req.input };
     return { outcome: 'success', retryable: false, httpStatus: 200, output, request };
   }
 

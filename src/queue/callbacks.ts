@@ -2,13 +2,15 @@
 // worker's accept (the request got its 2xx) and the callback handler each update that one row under
 // its row lock and read the other's mark: whichever commits second ends the job, so a callback that
 // races the 2xx completes it exactly once. The sweeper times out jobs whose callback never came.
-// Job-ending functions: acceptCallback (callback came first), receiveCallback, timeOutCallbacks.
+// Job-ending functions: acceptCallback (callback came first), receiveCallback, timeOutCallbacks;
+// each creates the ended job's follow-ups in its transaction.
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobAttempts, jobCallbacks, jobs, type JobStatus } from '../db/schema';
 import type { CallbackResult } from '../callbacks/result';
 import { recordAttempt, type AttemptRecord, type Ended, type JobChange } from './finish';
-import type { SweptJob } from './sweep';
+import { createFollowUpsFor, type FollowUpRules } from './follow-ups';
+import { followUpsOfSwept, swept, type SweptJob } from './sweep';
 
 /** Bounds one sweep's transaction; a larger backlog is taken over the next sweeps. */
 const TIMEOUT_BATCH = 500;
@@ -67,7 +69,7 @@ class NotThisClaim extends Error {}
  */
 export async function acceptCallback(
   db: Db,
-  f: { jobId: string; claimToken: string; attempt: AttemptRecord; timeoutMs: number },
+  f: { jobId: string; claimToken: string; attempt: AttemptRecord; timeoutMs: number; followUpRules?: FollowUpRules | undefined },
 ): Promise<Ended> {
   try {
     return await db.transaction(async (tx) => {
@@ -85,8 +87,9 @@ export async function acceptCallback(
         .returning({ id: jobs.id, status: jobs.status, attempts: jobs.attempts, runAt: jobs.runAt, service: jobs.service, operation: jobs.operation });
       if (!job) throw new NotThisClaim();
       await tx.insert(jobAttempts).values({ ...f.attempt, jobId: f.jobId, claimToken: f.claimToken });
-      if (arrived) await retire(tx, f.jobId);
-      return job;
+      if (!arrived) return job;
+      await retire(tx, f.jobId);
+      return f.followUpRules ? { ...job, followUps: await createFollowUpsFor(tx, f.followUpRules, [job.id]) } : job;
     });
   } catch (err) {
     if (!(err instanceof NotThisClaim)) throw err;
@@ -142,6 +145,7 @@ export type Received =
 export async function receiveCallback(
   db: Db,
   c: { tokenHash: string; webhookId: string | undefined; result: CallbackResult; attempt: Omit<AttemptRecord, 'attempt'> },
+  followUpRules: FollowUpRules,
 ): Promise<Received> {
   return db.transaction(async (tx): Promise<Received> => {
     const [row] = await tx
@@ -173,9 +177,10 @@ export async function receiveCallback(
       .update(jobs)
       .set(endWith(c.result))
       .where(and(eq(jobs.id, row.jobId), eq(jobs.status, 'waiting_callback')))
-      .returning({ id: jobs.id, service: jobs.service, operation: jobs.operation, status: jobs.status });
+      .returning(swept);
     await retire(tx, row.jobId);
-    return { kind: 'completed', job: ended! };
+    const [completed] = await followUpsOfSwept(tx, followUpRules, [ended!]);
+    return { kind: 'completed', job: completed! };
   });
 }
 
@@ -184,7 +189,7 @@ export async function receiveCallback(
  * `timed_out` attempt row, and their tokens retire. SKIP LOCKED leaves a callback being received
  * (and other instances' sweeps) alone; that job is looked at again on the next sweep.
  */
-export async function timeOutCallbacks(db: Db): Promise<SweptJob[]> {
+export async function timeOutCallbacks(db: Db, followUpRules: FollowUpRules): Promise<SweptJob[]> {
   return db.transaction(async (tx) => {
     const due = await tx
       .select({ jobId: jobCallbacks.jobId, attempt: jobCallbacks.attempt, acceptedAt: jobCallbacks.acceptedAt, expiresAt: jobCallbacks.expiresAt })
@@ -207,7 +212,7 @@ export async function timeOutCallbacks(db: Db): Promise<SweptJob[]> {
       .update(jobs)
       .set({ status: 'timed_out', lastError: error, completedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(inArray(jobs.id, ids), eq(jobs.status, 'waiting_callback')))
-      .returning({ id: jobs.id, service: jobs.service, operation: jobs.operation, status: jobs.status });
+      .returning(swept);
     await tx.update(jobCallbacks).set({ retiredAt: sql`now()` }).where(inArray(jobCallbacks.jobId, ids));
     const now = new Date();
     await tx.insert(jobAttempts).values(
@@ -224,7 +229,7 @@ export async function timeOutCallbacks(db: Db): Promise<SweptJob[]> {
         };
       }),
     );
-    return timedOut;
+    return followUpsOfSwept(tx, followUpRules, timedOut);
   });
 }
 

@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { jobs, type JobRow, type NewJobRow } from '../db/schema';
 
 export type NewJob = Pick<NewJobRow, 'tenantId' | 'service' | 'operation' | 'input' | 'maxAttempts'> &
-  Partial<Pick<NewJobRow, 'idempotencyKey' | 'correlationId' | 'priority' | 'runAt' | 'deadline' | 'parentJobId'>>;
+  Partial<Pick<NewJobRow, 'idempotencyKey' | 'correlationId' | 'priority' | 'runAt' | 'deadline' | 'parentJobId' | 'followUps'>>;
 
 export interface Enqueued {
   job: JobRow;

@@ -2,10 +2,12 @@
 // or EXPIRED if that would pass the deadline by the database's clock), expireJob and putBack
 // (PENDING without using up the attempt: breaker open, drain). The job changes only while the attempt's claim token is still the job's
 // (fencing), so a worker that lost its lease or whose job was cancelled cannot overwrite it; the
-// attempt is logged either way, since the call did happen.
+// attempt is logged either way, since the call did happen. A job that carries follow-ups gets them
+// created in the same transaction as the write that ends it (follow-ups.ts).
 import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { jobAttempts, jobs, type JobRow, type NewAttemptRow } from '../db/schema';
+import { FINAL_JOB_STATUS, jobAttempts, jobs, type JobRow, type NewAttemptRow } from '../db/schema';
+import { createFollowUpsFor, type CreatedFollowUp, type FollowUpRules } from './follow-ups';
 
 /** The attempt row, numbered by the worker from the claimed job's `attempts`. */
 export type AttemptRecord = Omit<NewAttemptRow, 'id' | 'jobId'>;
@@ -16,10 +18,19 @@ export interface Finish {
   claimToken: string;
   /** Absent when no call was made (nothing to log). */
   attempt?: AttemptRecord | undefined;
+  /**
+   * Set for a job that carries follow-ups (its `followUps`): what they are built against. The
+   * write then runs in a transaction that also creates those its ending fires; unset, it stays
+   * one statement.
+   */
+  followUpRules?: FollowUpRules | undefined;
 }
 
-/** What an ended attempt left the job as; null when the job was no longer this claim's. */
-export type Ended = Pick<JobRow, 'id' | 'status' | 'attempts' | 'runAt'> | null;
+/**
+ * What an ended attempt left the job as, with the follow-ups its ending created (when it carries
+ * any); null when the job was no longer this claim's.
+ */
+export type Ended = (Pick<JobRow, 'id' | 'status' | 'attempts' | 'runAt'> & { followUps?: CreatedFollowUp[] }) | null;
 
 /** A job update: plain values or SQL expressions. */
 export type JobChange = { [K in keyof JobRow]?: JobRow[K] | SQL };
@@ -78,12 +89,25 @@ export async function recordAttempt(db: Db, { jobId, claimToken, attempt }: Fini
     });
 }
 
+async function endAttempt(db: Db, f: Finish, change: JobChange): Promise<Ended> {
+  const rules = f.followUpRules;
+  const job = rules
+    ? await db.transaction(async (tx) => {
+        const ended = await endStatement(tx, f, change);
+        if (!ended || !FINAL_JOB_STATUS.has(ended.status)) return ended;
+        return { ...ended, followUps: await createFollowUpsFor(tx, rules, [ended.id]) };
+      })
+    : await endStatement(db, f, change);
+  if (!job && f.attempt) await supersedeIfTakenBack(db, { ...f, attempt: f.attempt });
+  return job;
+}
+
 /**
  * One statement, so one round trip and one commit: the guarded UPDATE and the attempt INSERT as
  * data-modifying CTEs (PostgreSQL runs both even though only the first is selected). A
  * transaction of the two took four round trips while holding a pooled connection.
  */
-async function endAttempt(db: Db, f: Finish, change: JobChange): Promise<Ended> {
+async function endStatement(db: Db, f: Finish, change: JobChange): Promise<Ended> {
   const { jobId, claimToken, attempt } = f;
   const update = db
     .update(jobs)
@@ -95,7 +119,6 @@ async function endAttempt(db: Db, f: Finish, change: JobChange): Promise<Ended> 
   const ended = db.$with('ended').as(update);
   const logged = db.$with('logged').as(db.insert(jobAttempts).values({ ...attempt, jobId, claimToken }));
   const [job] = await db.with(ended, logged).select().from(ended);
-  if (!job) await supersedeIfTakenBack(db, { ...f, attempt });
   return job ?? null;
 }
 

@@ -13,11 +13,21 @@ export {
   type CallbackView,
   type Received,
 } from './callbacks';
+export {
+  createFollowUps,
+  createFollowUpsFor,
+  MAX_FOLLOW_UP_DEPTH,
+  type CreatedFollowUp,
+  type EndedParent,
+  type FollowUpRules,
+} from './follow-ups';
 export { cancelJob, retryJob, CANCELLABLE, RETRYABLE, type ActionResult } from './actions';
 export {
   getJob,
   getJobPayloads,
+  getJobSummaries,
   isJobId,
+  listFollowUpsOfJobs,
   listJobs,
   listJobSummaries,
   listAttempts,

@@ -64,6 +64,23 @@ export async function getJobPayloads(db: Db, tenantId: string, ids: readonly str
     .where(and(eq(jobs.tenantId, tenantId), inArray(jobs.id, [...ids])));
 }
 
+/** The summaries of the tenant's jobs among `ids`, in one statement: Job.parent for a page of jobs. */
+export async function getJobSummaries(db: Db, tenantId: string, ids: readonly string[]): Promise<JobSummary[]> {
+  return db
+    .select(SUMMARY_COLUMNS)
+    .from(jobs)
+    .where(and(eq(jobs.tenantId, tenantId), inArray(jobs.id, [...ids])));
+}
+
+/** The follow-ups of many jobs in one statement, oldest first per parent (jobs_parent_slot_uq serves it). */
+export async function listFollowUpsOfJobs(db: Db, tenantId: string, parentIds: readonly string[]): Promise<JobSummary[]> {
+  return db
+    .select(SUMMARY_COLUMNS)
+    .from(jobs)
+    .where(and(eq(jobs.tenantId, tenantId), inArray(jobs.parentJobId, [...parentIds])))
+    .orderBy(asc(jobs.createdAt), asc(jobs.followUpSlot));
+}
+
 export async function listAttempts(db: Db, jobId: string): Promise<AttemptRow[]> {
   return db.select().from(jobAttempts).where(eq(jobAttempts.jobId, jobId)).orderBy(asc(jobAttempts.attempt), asc(jobAttempts.id));
 }

@@ -5,8 +5,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Db } from '../db/client';
 import type { JobRow } from '../db/schema';
-import type { Registry, Violation } from '../registry';
+import type { FollowUps, Registry, Violation } from '../registry';
 import { inputShapeViolations } from '../registry/validate-input';
+import { acceptFollowUps } from './accept-follow-ups';
 import { enqueueJob } from './enqueue';
 
 export interface JobRequest {
@@ -20,6 +21,8 @@ export interface JobRequest {
   runAt?: Date | null | undefined;
   maxAttempts?: number | null | undefined;
   deadline?: Date | null | undefined;
+  /** Added to the operation's declared follow-ups. */
+  followUps?: Partial<FollowUps> | null | undefined;
 }
 
 export type SubmitResult =
@@ -50,6 +53,8 @@ export async function submitJob(db: Db, registry: Registry, req: JobRequest, lim
   const refused = [...keyViolations(req), ...inputShapeViolations(req.input, limits.maxInputBytes)];
   const violations = refused.length > 0 ? refused : registry.validateInput(req.service, req.operation, req.input);
   if (violations.length > 0) return { kind: 'invalid_input', violations };
+  const accepted = acceptFollowUps(registry, { service: req.service, operation, input: req.input, followUps: req.followUps }, limits.maxInputBytes);
+  if (accepted.kind !== 'accepted') return accepted;
   const { job, deduplicated } = await enqueueJob(db, {
     tenantId: req.tenantId,
     service: req.service,
@@ -61,6 +66,7 @@ export async function submitJob(db: Db, registry: Registry, req: JobRequest, lim
     runAt: req.runAt ?? undefined,
     deadline: earliest(req.deadline, operation.maxAgeMs === undefined ? undefined : new Date(Date.now() + operation.maxAgeMs)),
     maxAttempts: req.maxAttempts ?? registry.retryPolicy(service, operation).maxAttempts,
+    followUps: accepted.followUps,
   });
   if (deduplicated && !sameCall(job, req)) return { kind: 'idempotency_conflict', idempotencyKey: req.idempotencyKey!, jobId: job.id };
   return { kind: 'enqueued', job, deduplicated };

@@ -2,10 +2,12 @@
 // (crash, SIGKILL, hang) go back to PENDING, or FAILED when their attempts are used up; pending
 // jobs past their deadline become EXPIRED and are never sent. SKIP LOCKED keeps concurrent
 // sweepers on other instances from taking the same rows twice. Clearing the claim token fences
-// the late worker out: whatever it finishes with is discarded (finish.ts).
+// the late worker out: whatever it finishes with is discarded (finish.ts). A job a sweep ends
+// gets its follow-ups in the sweep's transaction, as a worker's ending would (follow-ups.ts).
 import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { jobAttempts, jobs, type JobRow } from '../db/schema';
+import { FINAL_JOB_STATUS, jobAttempts, jobs, type JobRow } from '../db/schema';
+import { createFollowUpsFor, type CreatedFollowUp, type FollowUpRules } from './follow-ups';
 
 /** Bounds one sweep's transaction; a larger backlog is taken over the next sweeps. */
 const SWEEP_BATCH = 500;
@@ -19,12 +21,30 @@ const SWEEP_BATCH = 500;
 const UNKNOWN_PREFIX = 'sent, outcome unknown: the lease of worker ';
 const UNKNOWN_SUFFIX = ' ran out before it recorded how the call ended';
 
-/** A job the sweep moved, with what the finished-jobs counter needs. */
-export type SweptJob = Pick<JobRow, 'id' | 'service' | 'operation' | 'status'>;
+/** A job the sweep moved, with what the finished-jobs counter needs and the follow-ups its end created. */
+export type SweptJob = Pick<JobRow, 'id' | 'service' | 'operation' | 'status'> & { followUps?: CreatedFollowUp[] };
 
-const swept = { id: jobs.id, service: jobs.service, operation: jobs.operation, status: jobs.status };
+/** The columns a sweep returns: SweptJob's, and whether the job carries follow-ups to create. */
+export const swept = {
+  id: jobs.id,
+  service: jobs.service,
+  operation: jobs.operation,
+  status: jobs.status,
+  hasFollowUps: sql<boolean>`${jobs.followUps} is not null`,
+};
 
-export async function recoverExpiredLeases(db: Db): Promise<SweptJob[]> {
+/** Creates the follow-ups of the swept jobs that ended and carry some; no statement when none do. */
+export async function followUpsOfSwept(tx: Db, rules: FollowUpRules, rows: Array<SweptJob & { hasFollowUps: boolean }>): Promise<SweptJob[]> {
+  const ended = rows.filter((r) => r.hasFollowUps && FINAL_JOB_STATUS.has(r.status)).map((r) => r.id);
+  const byParent = new Map<string | null, CreatedFollowUp[]>();
+  for (const f of await createFollowUpsFor(tx, rules, ended)) byParent.set(f.parentJobId, [...(byParent.get(f.parentJobId) ?? []), f]);
+  return rows.map(({ hasFollowUps: _, ...job }) => {
+    const followUps = byParent.get(job.id);
+    return followUps ? { ...job, followUps } : job;
+  });
+}
+
+export async function recoverExpiredLeases(db: Db, rules: FollowUpRules): Promise<SweptJob[]> {
   return db.transaction(async (tx) => {
     const lost = await tx
       .select({
@@ -67,11 +87,11 @@ export async function recoverExpiredLeases(db: Db): Promise<SweptJob[]> {
         error: `${UNKNOWN_PREFIX}${j.lockedBy ?? '?'}${UNKNOWN_SUFFIX}`,
       })),
     );
-    return recovered;
+    return followUpsOfSwept(tx, rules, recovered);
   });
 }
 
-export async function expireOverdueJobs(db: Db): Promise<SweptJob[]> {
+export async function expireOverdueJobs(db: Db, rules: FollowUpRules): Promise<SweptJob[]> {
   return db.transaction(async (tx) => {
     const overdue = await tx
       .select({ id: jobs.id, attempts: jobs.attempts })
@@ -98,6 +118,6 @@ export async function expireOverdueJobs(db: Db): Promise<SweptJob[]> {
         error,
       })),
     );
-    return expired;
+    return followUpsOfSwept(tx, rules, expired);
   });
 }

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { MOCK_OUTCOMES, SERVICE_KIND, type MockOutcome } from '../db/schema';
 import { asyncBlock, asyncOperationProblems, mockCallback } from './async-schema';
+import { followUpList, unknownTargets } from './follow-up-defs';
 import { hasDotSegment, isPlaceholderName, pathPlaceholders } from './path-template';
 import { DEFAULT_TIMEOUT_MS, HTTP_METHODS, type JsonSchema, type ServiceDef } from './types';
 import { compileSchema } from './validate-input';
@@ -128,6 +129,8 @@ const operation = z.strictObject({
   maxAgeMs: positiveMs.optional(),
   mock: mock.optional(),
   async: asyncBlock.optional(),
+  onSuccess: followUpList.optional(),
+  onFailure: followUpList.optional(),
 });
 
 const service = z
@@ -212,6 +215,14 @@ const file = z.strictObject({ services: z.array(service).min(1, 'lists no servic
     if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: 'is a duplicate' });
     seen.add(s.name);
   });
+  // The file's services serve every tenant, so their follow-ups may only name the file's own.
+  const exists = (service: string, operation?: string) => {
+    const s = f.services.find((d) => d.name === service);
+    return s !== undefined && (operation === undefined || s.operations.some((o) => o.name === operation));
+  };
+  f.services.forEach((s, i) => {
+    for (const issue of unknownTargets(s, exists)) ctx.addIssue({ code: 'custom', path: ['services', i, ...issue.path], message: issue.message });
+  });
 });
 
 export async function loadServicesFile(path: string): Promise<ServiceDef[]> {
@@ -246,14 +257,21 @@ export function parseServices(text: string, source = 'services.yaml'): ServiceDe
  * One service as the admin API receives it, checked exactly as a service of the file is: the same
  * schema, the same compiled JSON Schemas, the same located messages (without the file's name).
  */
-export function parseServiceDefinition(raw: unknown): { def: ServiceDef } | { problems: string[] } {
+export function parseServiceDefinition(raw: unknown, registered: OperationLookup): { def: ServiceDef } | { problems: string[] } {
+  const located = (issues: Array<{ path: PropertyKey[]; message: string }>) =>
+    issues.map((i) => `${where({ services: [raw] }, ['services', 0, ...i.path])}: ${i.message}`);
   const parsed = service.safeParse(raw);
-  if (!parsed.success) {
-    return { problems: parsed.error.issues.map((i) => `${where({ services: [raw] }, ['services', 0, ...i.path])}: ${i.message}`) };
-  }
-  const problems = schemaProblems(parsed.data);
-  return problems.length > 0 ? { problems } : { def: parsed.data };
+  if (!parsed.success) return { problems: located(parsed.error.issues) };
+  const def = parsed.data;
+  // A follow-up names this very service (as it is being written) or one the tenant can already call.
+  const exists: OperationLookup = (s, o) =>
+    s === def.name ? o === undefined || def.operations.some((op) => op.name === o) : registered(s, o);
+  const problems = [...schemaProblems(def), ...located(unknownTargets(def, exists))];
+  return problems.length > 0 ? { problems } : { def };
 }
+
+/** Whether a service (and, when named, its operation) exists for whoever is registering. */
+export type OperationLookup = (service: string, operation?: string) => boolean;
 
 /** The input and output schemas that ajv cannot compile: checked here so that no job ever meets one. */
 function schemaProblems(s: ServiceDef): string[] {

@@ -4,7 +4,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs, operations, serviceModes, services, type OperationRow, type ServiceRow } from '../db/schema';
-import type { HttpMethod, JsonSchema, ServiceDef, ServiceMode } from './types';
+import type { FollowUps, HttpMethod, JsonSchema, ServiceDef, ServiceMode } from './types';
 
 /** Every instance LISTENs here and reloads its registry (events/registry-bus.ts). */
 export const REGISTRY_CHANNEL = 'callgate_registry';
@@ -127,6 +127,7 @@ async function insertOperations(tx: Tx, serviceId: string, def: ServiceDef): Pro
       maxAgeMs: op.maxAgeMs ?? null,
       mock: op.mock ?? null,
       callback: op.async ?? null,
+      followUps: op.onSuccess || op.onFailure ? { onSuccess: op.onSuccess, onFailure: op.onFailure } : null,
     })),
   );
 }
@@ -168,6 +169,7 @@ function toServiceDef(r: ServiceRow, ops: OperationRow[]): ServiceDef {
       maxAgeMs: o.maxAgeMs ?? undefined,
       mock: o.mock ?? undefined,
       async: o.callback ?? undefined,
+      ...((o.followUps as Partial<FollowUps> | null) ?? {}),
     })),
   };
 }

@@ -23,6 +23,22 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export type JsonSchema = Record<string, unknown>;
 
+/**
+ * A service call to make when a job ends: `input` is a template over the ended job's `input`,
+ * `output`, `error` and `jobId` (src/json-template.ts), rendered when the follow-up is created.
+ */
+export interface FollowUpDef {
+  service: string;
+  operation: string;
+  input: unknown;
+}
+
+/** What a job does next: onSuccess when it SUCCEEDED, onFailure when it FAILED, TIMED_OUT or EXPIRED. */
+export interface FollowUps {
+  onSuccess: FollowUpDef[];
+  onFailure: FollowUpDef[];
+}
+
 export interface OperationDef {
   name: string;
   method: HttpMethod;
@@ -37,6 +53,9 @@ export interface OperationDef {
   mock?: MockConfig | undefined;
   /** Set for an async operation: the job ends with the provider's callback (callbacks/). */
   async?: AsyncConfig | undefined;
+  /** Follow-ups of every job of this operation (callService may add its own). */
+  onSuccess?: FollowUpDef[] | undefined;
+  onFailure?: FollowUpDef[] | undefined;
 }
 
 export interface ServiceDef {

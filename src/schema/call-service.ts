@@ -3,7 +3,8 @@
 // input are checked in submitJob, the caller's rate in call-limits.ts.
 import type { SubmitResult } from '../queue';
 import { submitJob } from '../queue';
-import type { Violation } from '../registry';
+import type { FollowUps, Violation } from '../registry';
+import { MAX_FOLLOW_UPS_PER_LIST } from '../registry/follow-up-defs';
 import { badInput, builder, ErrorInterface } from './builder';
 import { Job } from './job';
 
@@ -90,6 +91,28 @@ const CallServiceResult = builder.unionType('CallServiceResult', {
   resolveType: (r) => TYPE_OF_RESULT[r.kind],
 });
 
+const FollowUpInput = builder.inputType('FollowUpInput', {
+  description: 'A call to make when the job ends. Created in the transaction that ends it, exactly once.',
+  fields: (t) => ({
+    service: t.string({ required: true }),
+    operation: t.string({ required: true }),
+    input: t.field({
+      type: 'JSON',
+      required: true,
+      description:
+        'A template over the ended job: "{{input.x}}", "{{output.x}}", "{{error}}", "{{jobId}}". A string that is one placeholder takes the value itself (numbers and objects keep their type).',
+    }),
+  }),
+});
+
+const FollowUpsInput = builder.inputType('FollowUpsInput', {
+  description: `Added to the operation's own follow-ups; at most ${MAX_FOLLOW_UPS_PER_LIST} per list, their inputs counted in the input size limit.`,
+  fields: (t) => ({
+    onSuccess: t.field({ type: [FollowUpInput], description: 'When the job SUCCEEDED.' }),
+    onFailure: t.field({ type: [FollowUpInput], description: 'When the job FAILED, TIMED_OUT or EXPIRED (not when CANCELLED).' }),
+  }),
+});
+
 const CallServiceInput = builder.inputType('CallServiceInput', {
   fields: (t) => ({
     service: t.string({ required: true }),
@@ -101,6 +124,7 @@ const CallServiceInput = builder.inputType('CallServiceInput', {
     runAt: t.field({ type: 'DateTime', description: 'Not before this time. @default now' }),
     maxAttempts: t.int(),
     deadline: t.field({ type: 'DateTime', description: 'Never sent after this time.' }),
+    followUps: t.field({ type: FollowUpsInput }),
   }),
 });
 
@@ -114,7 +138,8 @@ builder.mutationFields((t) => ({
       if (input.priority != null && Math.abs(input.priority) > PRIORITY_RANGE)
         throw badInput(`priority must be between -${PRIORITY_RANGE} and ${PRIORITY_RANGE}`);
       if (input.deadline && input.deadline.getTime() <= Date.now()) throw badInput('deadline is in the past');
-      if (input.service.length > MAX_NAME_LENGTH || input.operation.length > MAX_NAME_LENGTH)
+      const named = [input, ...(input.followUps?.onSuccess ?? []), ...(input.followUps?.onFailure ?? [])];
+      if (named.some((n) => n.service.length > MAX_NAME_LENGTH || n.operation.length > MAX_NAME_LENGTH))
         throw badInput(`service and operation names are at most ${MAX_NAME_LENGTH} characters`);
       const admitted = ctx.callLimits.rateLimiter.take(ctx.caller.keyId ?? `tenant:${ctx.tenantId}`);
       if (!admitted.ok) return rateLimited(admitted.retryAfterSeconds);
@@ -125,7 +150,8 @@ builder.mutationFields((t) => ({
           {
             ...input,
             // Inline JSON literals arrive as null-prototype objects; storing wants plain JSON.
-            input: JSON.parse(JSON.stringify(input.input ?? null)) as unknown,
+            input: plainJson(input.input ?? null),
+            followUps: input.followUps ? (plainJson(input.followUps) as Partial<FollowUps>) : null,
             tenantId: ctx.tenantId,
           },
           { maxInputBytes: ctx.callLimits.maxInputBytes },
@@ -136,6 +162,10 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+function plainJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
 
 function rateLimited(retryAfterSeconds: number): ErrorResult<'rate_limited'> {
   return { kind: 'rate_limited', retryAfterSeconds, message: `too many calls: retry in ${retryAfterSeconds} s` };

@@ -26,7 +26,10 @@ const JobCallback = builder.objectRef<CallbackView>('JobCallback').implement({
   }),
 });
 
-export const Job = builder.objectRef<JobView>('Job').implement({
+// Declared apart from its fields, which refer back to it (parent, followUps).
+export const Job = builder.objectRef<JobView>('Job');
+
+Job.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     service: t.exposeString('service'),
@@ -59,6 +62,18 @@ export const Job = builder.objectRef<JobView>('Job').implement({
       nullable: true,
       description: 'For a job of an async operation, once its request was sent; null otherwise.',
       resolve: (job, _args, ctx) => ctx.loaders.callbacks.load(job.id),
+    }),
+    parentJobId: t.exposeID('parentJobId', { nullable: true, description: "parent's id, without reading the parent." }),
+    parent: t.field({
+      type: Job,
+      nullable: true,
+      description: 'The job whose end created this one as a follow-up.',
+      resolve: (job, _args, ctx) => (job.parentJobId ? ctx.loaders.summaries.load(job.parentJobId) : null),
+    }),
+    followUps: t.field({
+      type: [Job],
+      description: "The jobs this job's end created (onSuccess or onFailure), oldest first.",
+      resolve: (job, _args, ctx) => ctx.loaders.followUps.load(job.id),
     }),
     attemptLog: t.field({
       type: [JobAttempt],

@@ -1,10 +1,19 @@
 // Per-request DataLoaders: fields resolved once per job of a page (Job.attemptLog, Job.input,
-// Job.output) are batched into one statement per page instead of one per job (100 jobs: 1 query,
+// Job.output, Job.callback, Job.parent, Job.followUps) are batched into one statement per page instead of one per job (100 jobs: 1 query,
 // not 100). Built per operation, so nothing is cached across requests or callers.
 import DataLoader from 'dataloader';
 import type { AttemptRow } from '../db/schema';
 import type { TenantScope } from '../db/tenant-scope';
-import { getJobPayloads, listAttemptsOfJobs, listCallbacksOfJobs, type CallbackView, type JobPayload } from '../queue';
+import {
+  getJobPayloads,
+  getJobSummaries,
+  listAttemptsOfJobs,
+  listCallbacksOfJobs,
+  listFollowUpsOfJobs,
+  type CallbackView,
+  type JobPayload,
+  type JobSummary,
+} from '../queue';
 
 export interface Loaders {
   /** A job's attempts, oldest first. */
@@ -13,6 +22,10 @@ export interface Loaders {
   payloads: DataLoader<string, JobPayload | null>;
   /** An async job's return address (its times, never its token); null for any other job. */
   callbacks: DataLoader<string, CallbackView | null>;
+  /** A job without its payloads; null for a job the tenant cannot see. */
+  summaries: DataLoader<string, JobSummary | null>;
+  /** The jobs a job's end created, oldest first. */
+  followUps: DataLoader<string, JobSummary[]>;
 }
 
 /** One IN (…) list per statement: the largest page (100 jobs) batches whole, and no list grows unbounded. */
@@ -21,15 +34,18 @@ const MAX_BATCH_SIZE = 100;
 export function createLoaders(asTenant: TenantScope, tenantId: string): Loaders {
   return {
     attempts: new DataLoader(
+      async (ids) => groupBy(ids, await asTenant((tx) => listAttemptsOfJobs(tx, ids)), (a) => a.jobId),
+      { maxBatchSize: MAX_BATCH_SIZE },
+    ),
+    summaries: new DataLoader(
       async (ids) => {
-        const byJob = new Map<string, AttemptRow[]>();
-        for (const a of await asTenant((tx) => listAttemptsOfJobs(tx, ids))) {
-          const list = byJob.get(a.jobId);
-          if (list) list.push(a);
-          else byJob.set(a.jobId, [a]);
-        }
-        return ids.map((id) => byJob.get(id) ?? []);
+        const byId = new Map((await asTenant((tx) => getJobSummaries(tx, tenantId, ids))).map((j) => [j.id, j]));
+        return ids.map((id) => byId.get(id) ?? null);
       },
+      { maxBatchSize: MAX_BATCH_SIZE },
+    ),
+    followUps: new DataLoader(
+      async (ids) => groupBy(ids, await asTenant((tx) => listFollowUpsOfJobs(tx, tenantId, ids)), (j) => j.parentJobId),
       { maxBatchSize: MAX_BATCH_SIZE },
     ),
     payloads: new DataLoader(
@@ -47,4 +63,15 @@ export function createLoaders(asTenant: TenantScope, tenantId: string): Loaders 
       { maxBatchSize: MAX_BATCH_SIZE },
     ),
   };
+}
+
+/** The rows of each key, in the rows' order; [] for a key with none. */
+function groupBy<T>(keys: readonly string[], rows: readonly T[], keyOf: (row: T) => string | null): T[][] {
+  const byKey = new Map<string | null, T[]>();
+  for (const row of rows) {
+    const list = byKey.get(keyOf(row));
+    if (list) list.push(row);
+    else byKey.set(keyOf(row), [row]);
+  }
+  return keys.map((key) => byKey.get(key) ?? []);
 }

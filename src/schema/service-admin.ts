@@ -137,6 +137,11 @@ const OperationInput = builder.inputType('ServiceOperationInput', {
       description: 'Makes the operation async: { correlationField, callbackField | callbackHeader, timeout, verify, result }, as in the services file.',
     }),
     mockTemplate: t.string({ description: 'A mockTemplates id: its mock (and its input schema, unless given) for this operation.' }),
+    onSuccess: t.field({
+      type: ['JSON'],
+      description: 'Follow-ups when a job succeeds: { service, operation, input } each, input a template as in the services file.',
+    }),
+    onFailure: t.field({ type: ['JSON'], description: 'Follow-ups when a job fails, times out or expires (not when cancelled).' }),
   }),
 });
 
@@ -190,9 +195,10 @@ function withoutNulls<T extends object>(value: T): { [K in keyof T]?: Exclude<T[
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as never;
 }
 
-function validated(input: DefinitionInput, tenantId: string): { def: ServiceDef } | Invalid {
+function validated(input: DefinitionInput, ctx: GraphQLContext): { def: ServiceDef } | Invalid {
+  const { tenantId, registry } = ctx;
   const { raw, problems: templateProblems } = definitionOf(input);
-  const parsed = parseServiceDefinition(raw);
+  const parsed = parseServiceDefinition(raw, (s, o) => (o === undefined ? !!registry.service(s) : !!registry.operation(s, o)));
   const notTheirs = `is not this tenant's; name variables ${tenantSecretPrefix(tenantId)}*`;
   const secretProblems =
     'def' in parsed
@@ -266,7 +272,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: ServiceInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const checked = validated(input, ctx.tenantId);
+      const checked = validated(input, ctx);
       if ('kind' in checked) return checked;
       const taken: NameTaken = { kind: 'name_taken', service: input.name, message: `a service named "${input.name}" exists` };
       if (ctx.registry.service(input.name)) return taken;
@@ -282,7 +288,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const own = ownService(ctx, input.name);
       if ('kind' in own) return own;
-      const checked = validated(input, ctx.tenantId);
+      const checked = validated(input, ctx);
       if ('kind' in checked) return checked;
       if (!(await replaceApiService(ctx.db, ctx.tenantId, checked.def))) return notFound(input.name);
       return saved(ctx, { ...checked.def, tenantId: ctx.tenantId });

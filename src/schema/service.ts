@@ -44,6 +44,16 @@ const Operation = builder.objectRef<{ service: ServiceDef; operation: OperationD
       description: 'For an async operation, its async block (verify names the secret variable, never its value); null otherwise.',
       resolve: ({ operation }) => operation.async ?? null,
     }),
+    onSuccess: t.field({
+      type: ['JSON'],
+      description: 'Follow-ups of every job that succeeds: { service, operation, input } each, input a template.',
+      resolve: ({ operation }) => operation.onSuccess ?? [],
+    }),
+    onFailure: t.field({
+      type: ['JSON'],
+      description: 'Follow-ups of every job that fails, times out or expires.',
+      resolve: ({ operation }) => operation.onFailure ?? [],
+    }),
     breaker: t.field({
       type: BreakerStatus,
       resolve: ({ service, operation }, _args, ctx) => ctx.breakers.snapshot(service.name, operation.name),

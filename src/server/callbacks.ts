@@ -11,7 +11,7 @@ import { RESPONSE_BODY_LOG_CHARS } from '../clients/http';
 import type { Db } from '../db/client';
 import type { Logger } from '../logger';
 import type { FinishMetrics } from '../metrics';
-import { findCallbackTarget, receiveCallback, type Received } from '../queue';
+import { findCallbackTarget, receiveCallback, type FollowUpRules, type Received } from '../queue';
 import type { LiveRegistry } from '../registry';
 import { callbackSecretEnv } from '../registry/tenant-secrets';
 
@@ -23,6 +23,8 @@ export interface CallbackRouteOptions {
   registry: LiveRegistry;
   callbackSecret: CallbackSecret;
   metrics: FinishMetrics;
+  /** What the follow-ups of a job this callback ends are built against. */
+  followUpRules: FollowUpRules;
   log: Logger;
 }
 
@@ -97,8 +99,11 @@ export function createCallbackRoute(opts: CallbackRouteOptions) {
         responseBody: text.slice(0, RESPONSE_BODY_LOG_CHARS),
         error: errorOf(result),
       },
-    });
-    if (received.kind === 'completed') opts.metrics.jobFinished(received.job.service, received.job.operation, received.job.status);
+    }, opts.followUpRules);
+    if (received.kind === 'completed') {
+      opts.metrics.jobFinished(received.job.service, received.job.operation, received.job.status);
+      if (received.job.followUps) opts.metrics.followUpsCreated(received.job.followUps);
+    }
     log.info({ jobId: target.jobId, outcome: received.kind }, 'callback');
     return answer(received);
   }

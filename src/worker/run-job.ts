@@ -38,6 +38,7 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
     else if (!saved) log.warn('the claim no longer holds the job (lease taken over or job cancelled); result discarded');
     else {
       if (FINAL_JOB_STATUS.has(saved.status)) deps.metrics.jobFinished(job.service, job.operation, saved.status);
+      if (saved.followUps) deps.metrics.followUpsCreated(saved.followUps);
       if (outcome.kind === 'unregistered') log.warn({ error: outcome.error }, 'job failed');
       else log.info({ status: saved.status, decision: decision.kind, durationMs: attempt?.durationMs }, 'attempt finished');
     }

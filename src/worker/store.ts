@@ -2,7 +2,7 @@
 // makes for each claim. The pool and runJob see only these, so they are unit-tested with fakes;
 // createJobStore is the real store over src/queue (the data layer holds the SQL).
 import type { Db } from '../db/client';
-import { acceptCallback, claimJobs, completeJob, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended } from '../queue';
+import { acceptCallback, claimJobs, completeJob, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended, type FollowUpRules } from '../queue';
 import type { DecidePolicy, Decision, Outcome } from './decide';
 
 export interface JobStore {
@@ -26,11 +26,13 @@ export interface Attempted {
 /** Makes the job's call (registry, breaker, client); never rejects: every failure is an Outcome. */
 export type Upstream = (job: ClaimedJob, signal: AbortSignal) => Promise<Attempted>;
 
-export function createJobStore(db: Db): JobStore {
+/** `followUpRules`: what the follow-ups of a job that carries some are built against, by the write that ends it. */
+export function createJobStore(db: Db, followUpRules: FollowUpRules): JobStore {
   return {
     claim: (workerId, limit, leaseMs) => claimJobs(db, workerId, limit, leaseMs),
     async write(job, decision, attempt) {
-      const f = { jobId: job.id, claimToken: job.claimToken, attempt };
+      const rules = job.followUps == null ? undefined : followUpRules;
+      const f = { jobId: job.id, claimToken: job.claimToken, attempt, followUpRules: rules };
       switch (decision.kind) {
         case 'succeed':
           return completeJob(db, { ...f, output: decision.output });

@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS } from '../db/schema';
 import type { Logger } from '../logger';
 import type { FinishMetrics } from '../metrics';
-import { expireOverdueJobs, recoverExpiredLeases, timeOutCallbacks, type SweptJob } from '../queue';
+import { expireOverdueJobs, recoverExpiredLeases, timeOutCallbacks, type FollowUpRules, type SweptJob } from '../queue';
 
 export interface Sweeper {
   start(): void;
@@ -17,12 +17,14 @@ export interface Sweeper {
 export interface SweeperOptions {
   db: Db;
   log: Logger;
-  /** Counts the jobs a sweep failed (lost on their last attempt) or expired. */
+  /** Counts the jobs a sweep failed (lost on their last attempt) or expired, and their follow-ups. */
   metrics: FinishMetrics;
+  /** What the follow-ups of the jobs a sweep ends are built against. */
+  followUpRules: FollowUpRules;
   intervalMs: number;
 }
 
-export function createSweeper({ db, log, metrics, intervalMs }: SweeperOptions): Sweeper {
+export function createSweeper({ db, log, metrics, followUpRules, intervalMs }: SweeperOptions): Sweeper {
   const slog = log.child({ component: 'sweeper' });
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
@@ -30,18 +32,21 @@ export function createSweeper({ db, log, metrics, intervalMs }: SweeperOptions):
   /** Counted after each statement commits, so a failing second statement loses none of the first's. */
   function countFinished(swept: SweptJob[]): void {
     // A recovered job with attempts left is PENDING again, not finished.
-    for (const job of swept) if (FINAL_JOB_STATUS.has(job.status)) metrics.jobFinished(job.service, job.operation, job.status);
+    for (const job of swept) {
+      if (FINAL_JOB_STATUS.has(job.status)) metrics.jobFinished(job.service, job.operation, job.status);
+      if (job.followUps) metrics.followUpsCreated(job.followUps);
+    }
   }
 
   async function sweep(): Promise<void> {
     try {
-      const recovered = await recoverExpiredLeases(db);
+      const recovered = await recoverExpiredLeases(db, followUpRules);
       countFinished(recovered);
       if (recovered.length) slog.warn({ jobs: recovered }, 'recovered jobs whose lease expired');
-      const expired = await expireOverdueJobs(db);
+      const expired = await expireOverdueJobs(db, followUpRules);
       countFinished(expired);
       if (expired.length) slog.info({ jobs: expired.map((j) => j.id) }, 'expired jobs past their deadline');
-      const timedOut = await timeOutCallbacks(db);
+      const timedOut = await timeOutCallbacks(db, followUpRules);
       countFinished(timedOut);
       if (timedOut.length) slog.info({ jobs: timedOut.map((j) => j.id) }, 'timed out jobs whose callback did not come');
     } catch (err) {

@@ -74,7 +74,7 @@ services:
   const registry = await loadRegistry(db, services, log);
   const metrics = createMetrics();
   const pool: WorkerPool = createWorkerPool({
-    store: createJobStore(db),
+    store: createJobStore(db, { registry, maxInputBytes: 262_144 }),
     upstream: createUpstream({
       registry,
       clients: { http: stalling, mock: createMockClient({ seed: 1 }) },
@@ -93,7 +93,7 @@ services:
   const received = (n: number) => upstream.requests.filter((r) => r.path === path).length >= n;
   await waitFor('the first call to be answered', () => received(1));
   // The lease runs out while the first run is stuck; the sweeper takes the job back, the pool claims it again.
-  await waitFor('the sweeper to take the job back', async () => (await recoverExpiredLeases(db)).some((j) => j.id === job.id));
+  await waitFor('the sweeper to take the job back', async () => (await recoverExpiredLeases(db, { registry, maxInputBytes: 262_144 })).some((j) => j.id === job.id));
   pool.nudge();
   await waitFor('the second call', () => received(2));
   const stop = async () => {

@@ -6,9 +6,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { newCallbackToken } from '../../src/callbacks/token';
 import { jobCallbacks, jobs } from '../../src/db/schema';
 import { acceptCallback, armCallback, claimJobs, enqueueJob, findCallbackTarget, listAttempts, receiveCallback, timeOutCallbacks } from '../../src/queue';
+import { createRegistry } from '../../src/registry';
 import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 
+/** These jobs carry no follow-ups: the endings never consult these rules. */
+const NO_SERVICES = { registry: createRegistry([]), maxInputBytes: 262_144 };
 const t = useTestDatabase();
 beforeEach(async () => {
   await t.database.db.delete(jobs);
@@ -40,7 +43,7 @@ describe('the accept/callback race', () => {
       armed.map(({ job, hash }) =>
         Promise.all([
           acceptCallback(db, { jobId: job.id, claimToken: job.claimToken, attempt: accepted(), timeoutMs: 60_000 }),
-          receiveCallback(db, { tokenHash: hash, webhookId: `w-${job.id}`, result: { kind: 'succeeded', output: { id: job.id } }, attempt: callbackRow() }),
+          receiveCallback(db, { tokenHash: hash, webhookId: `w-${job.id}`, result: { kind: 'succeeded', output: { id: job.id } }, attempt: callbackRow() }, NO_SERVICES),
         ]),
       ),
     );
@@ -61,10 +64,10 @@ describe('the accept/callback race', () => {
     const db = t.database.db;
     const { job, hash } = (await armedJobs(1))[0]!;
     await acceptCallback(db, { jobId: job.id, claimToken: job.claimToken, attempt: accepted(), timeoutMs: 60_000 });
-    expect(await receiveCallback(db, { tokenHash: hash, webhookId: 'p1', result: { kind: 'progress', status: 'processing' }, attempt: callbackRow() })).toEqual({ kind: 'progress' });
-    expect(await receiveCallback(db, { tokenHash: hash, webhookId: 'p1', result: { kind: 'failed', error: 'x' }, attempt: callbackRow() })).toEqual({ kind: 'replay' });
-    expect((await receiveCallback(db, { tokenHash: hash, webhookId: 'f1', result: { kind: 'failed', error: 'declined' }, attempt: callbackRow() })).kind).toBe('completed');
-    expect(await receiveCallback(db, { tokenHash: hash, webhookId: 's1', result: { kind: 'succeeded', output: 1 }, attempt: callbackRow() })).toEqual({ kind: 'ignored', status: 'failed' });
+    expect(await receiveCallback(db, { tokenHash: hash, webhookId: 'p1', result: { kind: 'progress', status: 'processing' }, attempt: callbackRow() }, NO_SERVICES)).toEqual({ kind: 'progress' });
+    expect(await receiveCallback(db, { tokenHash: hash, webhookId: 'p1', result: { kind: 'failed', error: 'x' }, attempt: callbackRow() }, NO_SERVICES)).toEqual({ kind: 'replay' });
+    expect((await receiveCallback(db, { tokenHash: hash, webhookId: 'f1', result: { kind: 'failed', error: 'declined' }, attempt: callbackRow() }, NO_SERVICES)).kind).toBe('completed');
+    expect(await receiveCallback(db, { tokenHash: hash, webhookId: 's1', result: { kind: 'succeeded', output: 1 }, attempt: callbackRow() }, NO_SERVICES)).toEqual({ kind: 'ignored', status: 'failed' });
     const [row] = await db.select().from(jobs).where(eq(jobs.id, job.id));
     expect(row).toMatchObject({ status: 'failed', lastError: 'declined' });
     expect((await listAttempts(db, job.id)).map((a) => a.outcome)).toEqual(['accepted', 'callback', 'callback']);
@@ -89,13 +92,13 @@ describe('timeOutCallbacks', () => {
     for (const { job } of armed) await acceptCallback(db, { jobId: job.id, claimToken: job.claimToken, attempt: accepted(), timeoutMs: 60_000 });
     const [late, alsoLate] = armed.map((a) => a.job.id);
     await db.update(jobCallbacks).set({ expiresAt: sql`now() - interval '1 second'` }).where(inArray(jobCallbacks.jobId, [late!, alsoLate!]));
-    const [first, second] = await Promise.all([timeOutCallbacks(db), timeOutCallbacks(db)]);
+    const [first, second] = await Promise.all([timeOutCallbacks(db, NO_SERVICES), timeOutCallbacks(db, NO_SERVICES)]);
     expect([...first!, ...second!].map((j) => j.id).sort()).toEqual([late, alsoLate].sort());
-    expect(await timeOutCallbacks(db)).toEqual([]);
+    expect(await timeOutCallbacks(db, NO_SERVICES)).toEqual([]);
     const statuses = await db.select({ id: jobs.id, status: jobs.status }).from(jobs);
     expect(statuses.filter((s) => s.status === 'timed_out').map((s) => s.id).sort()).toEqual([late, alsoLate].sort());
     expect((await listAttempts(db, late!)).map((a) => a.outcome)).toEqual(['accepted', 'timed_out']);
     const { hash } = armed[0]!;
-    expect((await receiveCallback(db, { tokenHash: hash, webhookId: 'late', result: { kind: 'succeeded', output: 1 }, attempt: callbackRow() })).kind).toBe('ignored');
+    expect((await receiveCallback(db, { tokenHash: hash, webhookId: 'late', result: { kind: 'succeeded', output: 1 }, attempt: callbackRow() }, NO_SERVICES)).kind).toBe('ignored');
   });
 });

@@ -15,9 +15,12 @@ import {
   recoverExpiredLeases,
   scheduleRetry,
 } from '../../src/queue';
+import { createRegistry } from '../../src/registry';
 import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 
+/** These jobs carry no follow-ups: the sweep never consults these rules. */
+const NO_SERVICES = { registry: createRegistry([]), maxInputBytes: 262_144 };
 const t = useTestDatabase();
 beforeEach(async () => {
   await t.database.db.delete(jobs);
@@ -39,7 +42,7 @@ async function takenOver() {
   const { job } = await enqueueJob(db, newJob({ maxAttempts: 5 }));
   const [first] = await claimJobs(db, 'same-instance', 1, 1);
   await new Promise((r) => setTimeout(r, 20));
-  expect(await recoverExpiredLeases(db)).toEqual([{ id: job.id, service: 'mock', operation: 'echo', status: 'pending' }]);
+  expect(await recoverExpiredLeases(db, NO_SERVICES)).toEqual([{ id: job.id, service: 'mock', operation: 'echo', status: 'pending' }]);
   const [second] = await claimJobs(db, 'same-instance', 1, 30_000);
   expect(second?.id).toBe(job.id);
   expect(second?.claimToken).not.toBe(first?.claimToken);

@@ -17,9 +17,12 @@ import {
   scheduleRetry,
   type NewJob,
 } from '../../src/queue';
+import { createRegistry } from '../../src/registry';
 import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 
+/** These jobs carry no follow-ups: the sweep never consults these rules. */
+const NO_SERVICES = { registry: createRegistry([]), maxInputBytes: 262_144 };
 const t = useTestDatabase();
 beforeEach(async () => {
   await t.database.db.delete(jobs);
@@ -111,7 +114,7 @@ describe('the sweeper', () => {
   it('returns a job whose lease expired to PENDING and logs the attempt as lost', async () => {
     const id = await claimOne('crashed', { maxAttempts: 3 }, 1);
     await new Promise((r) => setTimeout(r, 20));
-    expect(await recoverExpiredLeases(t.database.db)).toEqual([{ id, service: 'mock', operation: 'echo', status: 'pending' }]);
+    expect(await recoverExpiredLeases(t.database.db, NO_SERVICES)).toEqual([{ id, service: 'mock', operation: 'echo', status: 'pending' }]);
     expect(await getJob(t.database.db, TENANT, id)).toMatchObject({ status: 'pending', attempts: 1, lockedBy: null });
     const unknown = 'sent, outcome unknown: the lease of worker crashed ran out before it recorded how the call ended';
     expect((await getJob(t.database.db, TENANT, id))?.lastError).toBe(unknown);
@@ -122,19 +125,19 @@ describe('the sweeper', () => {
   it('fails a job whose lease expired on its last attempt', async () => {
     const id = await claimOne('crashed', { maxAttempts: 1 }, 1);
     await new Promise((r) => setTimeout(r, 20));
-    expect(await recoverExpiredLeases(t.database.db)).toEqual([{ id, service: 'mock', operation: 'echo', status: 'failed' }]);
+    expect(await recoverExpiredLeases(t.database.db, NO_SERVICES)).toEqual([{ id, service: 'mock', operation: 'echo', status: 'failed' }]);
   });
 
   it('leaves live leases alone', async () => {
     await claimOne('alive');
-    expect(await recoverExpiredLeases(t.database.db)).toEqual([]);
+    expect(await recoverExpiredLeases(t.database.db, NO_SERVICES)).toEqual([]);
   });
 
   it('expires pending jobs past their deadline, which are never claimed', async () => {
     const { job } = await enqueueJob(t.database.db, newJob({ deadline: new Date(Date.now() + 60_000) }));
     await t.database.db.update(jobs).set({ deadline: sql`now() - interval '1 second'` }).where(eq(jobs.id, job.id));
     expect(await claimJobs(t.database.db, 'w', 5, 30_000)).toEqual([]);
-    expect(await expireOverdueJobs(t.database.db)).toEqual([{ id: job.id, service: 'mock', operation: 'echo', status: 'expired' }]);
+    expect(await expireOverdueJobs(t.database.db, NO_SERVICES)).toEqual([{ id: job.id, service: 'mock', operation: 'echo', status: 'expired' }]);
     expect(await getJob(t.database.db, TENANT, job.id)).toMatchObject({ status: 'expired' });
     expect(await listAttempts(t.database.db, job.id)).toMatchObject([{ outcome: 'expired' }]);
   });

@@ -107,6 +107,51 @@ services:
     );
   });
 
+  it('reads onSuccess and onFailure follow-ups', () => {
+    const [shop] = parseServices(`
+services:
+  - name: shop
+    kind: mock
+    operations:
+      - name: charge
+        onSuccess: [{ service: shop, operation: receipt, input: { to: "{{input.email}}", charge: "{{output}}" } }]
+        onFailure: [{ service: shop, operation: receipt, input: { why: "failed: {{error}} ({{jobId}})" } }]
+      - name: receipt`);
+    expect(shop?.operations[0]).toMatchObject({
+      onSuccess: [{ service: 'shop', operation: 'receipt', input: { to: '{{input.email}}', charge: '{{output}}' } }],
+      onFailure: [{ service: 'shop', operation: 'receipt' }],
+    });
+  });
+
+  it('rejects follow-ups naming what the file does not hold, with bad templates, or too many', () => {
+    const op = (followUps: string) => `
+services:
+  - name: shop
+    kind: mock
+    operations:
+      - name: charge
+        ${followUps}
+      - name: receipt`;
+    expect(bad(op('onSuccess: [{ service: mail, operation: send, input: {} }]'))).toThrow(
+      'service "shop", operation "charge", field "onSuccess.0.service": names unknown service "mail"',
+    );
+    expect(bad(op('onFailure: [{ service: shop, operation: refund, input: {} }]'))).toThrow(
+      'service "shop", operation "charge", field "onFailure.0.operation": service "shop" has no operation "refund"',
+    );
+    expect(bad(op('onSuccess: [{ service: shop, operation: receipt, input: { to: "{{inptu.email}}" } }]'))).toThrow(
+      'field "onSuccess.0.input": placeholder "{{inptu.email}}" must start with input, output, error or jobId',
+    );
+    expect(bad(op('onSuccess: [{ service: shop, operation: receipt, input: { id: "{{jobId.x}}", to: "{{input.a" } }]'))).toThrow(
+      /jobId is a string and has no properties.*"\{\{" without a matching "\}\}"/,
+    );
+    expect(bad(op('onSuccess: [{ service: shop, operation: receipt }]'))).toThrow('field "onSuccess.0.input": is required');
+    expect(bad(op('onSuccess: [{ service: shop, operation: receipt, input: { note: "a\\0b" } }]'))).toThrow(
+      'field "onSuccess.0.input.note": contains a NUL character',
+    );
+    const six = Array.from({ length: 6 }, () => '{ service: shop, operation: receipt, input: {} }').join(', ');
+    expect(bad(op(`onSuccess: [${six}]`))).toThrow('field "onSuccess": lists more than 5 follow-ups');
+  });
+
   it('rejects text that is not YAML', () => {
     expect(bad('services: [unclosed')).toThrow(/not valid YAML/);
   });

@@ -71,7 +71,7 @@ function startPool(concurrency = 2) {
   pool = createWorkerPool({
     store: store.store,
     upstream: up.upstream,
-    metrics: { jobFinished: finished },
+    metrics: { jobFinished: finished, followUpsCreated: () => {} },
     log,
     concurrency,
     pollIntervalMs: POLL_MS,

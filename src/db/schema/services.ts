@@ -73,7 +73,7 @@ export interface MockConfig {
   callback?: MockCallback;
   /**
    * Response body; without it the mock answers `{ echo: <input> }`. Strings `"{{input.a.b}}"` and
-   * `"{{jobId}}"` are filled from the job (see src/clients/mock-template.ts).
+   * `"{{jobId}}"` are filled from the job (see src/json-template.ts).
    */
   response?: unknown;
 }
@@ -174,6 +174,8 @@ export const operations = pgTable(
     /** The operation's `async` block (the column predates the feature's name). */
     callback: jsonb('callback').$type<AsyncConfig>(),
     mock: jsonb('mock').$type<MockConfig>(),
+    /** The operation's declared follow-ups, `{ onSuccess, onFailure }` as in the services file. */
+    followUps: jsonb('follow_ups'),
   },
   (t) => [primaryKey({ name: 'operations_pk', columns: [t.serviceId, t.name] })],
 );

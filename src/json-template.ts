@@ -1,10 +1,8 @@
-// Fills a mock response template from the job: "{{input.a.b}}" and "{{jobId}}" strings, so a mock
-// answers with what a real upstream would echo back (ids, amounts) rather than one fixed body.
+// `{{…}}` templates over JSON, shared by mock responses (filled from the job) and follow-up inputs
+// (filled from the parent job): one syntax, so what works in one works in the other.
 
-export interface TemplateContext {
-  input: unknown;
-  jobId: string;
-}
+/** The values a template may name: `{{input.a.b}}`, `{{jobId}}`, … (the roots a caller offers). */
+export type TemplateContext = Readonly<Record<string, unknown>>;
 
 /** A string that is exactly one placeholder; `[^{}]` keeps two placeholders from reading as one. */
 const WHOLE_PLACEHOLDER = /^\{\{\s*([^{}]+?)\s*\}\}$/;
@@ -15,16 +13,29 @@ const NOT_A_PLACEHOLDER = Symbol('not a placeholder');
 /**
  * Returns a copy of `template` with placeholders replaced. A string that is one placeholder takes
  * the value itself (a number stays a number); a placeholder inside longer text is stringified.
- * A path missing from the input gives `null` (whole) or `""` (inside text); anything other than
- * `input…` or `jobId` between braces is left as written.
+ * A path missing from the context gives `null` (whole) or `""` (inside text); a root the context
+ * does not offer between braces is left as written.
  */
-export function renderMockResponse(template: unknown, ctx: TemplateContext): unknown {
+export function renderTemplate(template: unknown, ctx: TemplateContext): unknown {
   if (typeof template === 'string') return renderString(template, ctx);
-  if (Array.isArray(template)) return template.map((item) => renderMockResponse(item, ctx));
+  if (Array.isArray(template)) return template.map((item) => renderTemplate(item, ctx));
   if (isPlainObject(template)) {
-    return Object.fromEntries(Object.entries(template).map(([key, value]) => [key, renderMockResponse(value, ctx)]));
+    return Object.fromEntries(Object.entries(template).map(([key, value]) => [key, renderTemplate(value, ctx)]));
   }
   return template;
+}
+
+/** Every placeholder expression in the template's strings, trimmed: `input.a`, `jobId`. */
+export function templatePlaceholders(template: unknown): string[] {
+  if (typeof template === 'string') return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+  if (Array.isArray(template)) return template.flatMap(templatePlaceholders);
+  if (isPlainObject(template)) return Object.values(template).flatMap(templatePlaceholders);
+  return [];
+}
+
+/** The root a placeholder names: `input` for `input.a.0`. */
+export function placeholderRoot(expr: string): string {
+  return expr.split('.', 1)[0]!;
 }
 
 function renderString(text: string, ctx: TemplateContext): unknown {
@@ -43,10 +54,9 @@ function renderString(text: string, ctx: TemplateContext): unknown {
 
 /** `jobId`, `input` or `input.a.0.b` (own properties only); undefined when the path is missing. */
 function resolve(expr: string, ctx: TemplateContext): unknown {
-  if (expr === 'jobId') return ctx.jobId;
   const [root, ...path] = expr.split('.');
-  if (root !== 'input') return NOT_A_PLACEHOLDER;
-  let value: unknown = ctx.input;
+  if (root === undefined || !Object.hasOwn(ctx, root)) return NOT_A_PLACEHOLDER;
+  let value: unknown = ctx[root];
   for (const key of path) {
     if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
     value = (value as Record<string, unknown>)[key];
