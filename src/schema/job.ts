@@ -3,6 +3,7 @@
 import { JOB_STATUS, type JobRow, type JobStatus } from '../db/schema';
 import { hasRole } from '../auth/caller';
 import { followJob } from './follow-job';
+import { clearLoaders } from './loaders';
 import { getJob, isJobId, listJobSummaries, type CallbackView, type JobSummary } from '../queue';
 import { JobAttempt } from './attempt-log';
 import { badInput, builder, upperCaseEnum } from './builder';
@@ -131,6 +132,9 @@ builder.subscriptionFields((t) => ({
     description: 'The job now, then each change; completes after a final status.',
     args: { id: t.arg.id({ required: true }) },
     subscribe: (_root, { id }, ctx) => followJob(ctx.asTenant, ctx.bus, ctx.tenantId, id),
-    resolve: (job) => job,
+    resolve: (job, _args, ctx) => {
+      clearLoaders(ctx.loaders);
+      return job;
+    },
   }),
 }));

@@ -65,6 +65,14 @@ export function createLoaders(asTenant: TenantScope, tenantId: string): Loaders 
   };
 }
 
+/**
+ * Forgets everything loaded: a subscription keeps its context (and so its loaders) for all its
+ * events, and each event must read the job's attempts, callback and follow-ups as they are now.
+ */
+export function clearLoaders(loaders: Loaders): void {
+  for (const loader of Object.values(loaders)) loader.clearAll();
+}
+
 /** The rows of each key, in the rows' order; [] for a key with none. */
 function groupBy<T>(keys: readonly string[], rows: readonly T[], keyOf: (row: T) => string | null): T[][] {
   const byKey = new Map<string | null, T[]>();

@@ -15,7 +15,7 @@ describe('the mock async provider', () => {
     const t = await buildTestApp({ pglite: true, services: await readFile(new URL('../../services.yaml', import.meta.url), 'utf8') });
     apps.push(t);
     const id = await t.call('payments', 'refund', { chargeId: 'ch_1', amount: 500 });
-    const steps = t.subscribe(`subscription($id: ID!) { jobUpdated(id: $id) { status } }`, { id });
+    const steps = t.subscribe(`subscription($id: ID!) { jobUpdated(id: $id) { status callback { receivedAt } attemptLog { outcome } } }`, { id });
     const done = await t.waitForStatus(id, ['SUCCEEDED', 'FAILED', 'TIMED_OUT']);
     expect(done.status).toBe('SUCCEEDED');
     expect(done.output).toEqual({ id: `re_${id}`, chargeId: 'ch_1', amount: 500 });
@@ -23,9 +23,13 @@ describe('the mock async provider', () => {
       ['ACCEPTED', 202],
       ['CALLBACK', null],
     ]);
-    const seen = (await steps).map((p) => p.data?.jobUpdated.status);
-    expect(seen).toContain('WAITING_CALLBACK');
-    expect(seen.at(-1)).toBe('SUCCEEDED');
+    const events = (await steps).map((p) => p.data?.jobUpdated);
+    expect(events.map((e) => e.status)).toContain('WAITING_CALLBACK');
+    // Each event reads the job as it is then, not what the subscription's first event loaded.
+    const last = events.at(-1);
+    expect(last.status).toBe('SUCCEEDED');
+    expect(last.callback.receivedAt).not.toBeNull();
+    expect(last.attemptLog.map((a: { outcome: string }) => a.outcome)).toEqual(['ACCEPTED', 'CALLBACK']);
   });
 
   it('drops its callback when told (the job times out) and signs a failure with a provider HMAC', async () => {
