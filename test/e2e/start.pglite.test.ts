@@ -1,7 +1,7 @@
 // `npm start` on a bare machine: no DATABASE_URL, no PostgreSQL needed. It comes up on the
 // embedded PGlite with the shipped services.yaml, runs mock.echo, and stops cleanly on SIGTERM.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,47 @@ it('npm start serves GraphiQL on PGlite and runs mock.echo to SUCCEEDED', async 
   // npm itself dies of the signal; the gateway under it must have stopped cleanly.
   expect(output).toContain('"msg":"callgate stopped"');
   expect(output).toMatch(/admin key for this embedded database \(GraphiQL has it\): cg_live_\S+/);
+}, 90_000);
+
+/** The GraphQL documents of the README's refund example, in order, as written there. */
+async function readmeRefundExample(): Promise<string[]> {
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf('### Try it: a refund');
+  const section = readme.slice(start, readme.indexOf('\n## ', start));
+  return [...section.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+it("runs the README's refund example on npm start: WAITING_CALLBACK, SUCCEEDED by the signed callback, the receipt as a follow-up", async () => {
+  const [refund, follow, refunded] = await readmeRefundExample();
+  expect(refunded, 'the README has the three documents').toBeDefined();
+  await runGateway('npm', ['start'], async (url) => {
+    const post = (query: string, variables: Record<string, unknown>, accept = 'application/json') =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query, variables }) });
+    const called = (await (await post(refund!, {})).json()) as { data: { callService: { __typename: string; job: { id: string } } } };
+    expect(called.data.callService.__typename).toBe('CallServiceSuccess');
+    const id = called.data.callService.job.id;
+    // The subscription over SSE, as curl or fetch would: every event until `complete`.
+    const stream = await (await post(follow!, { id }, 'text/event-stream')).text();
+    const events = [...stream.matchAll(/^data: (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!).data.jobUpdated);
+    expect(events.map((e) => e.status)).toContain('WAITING_CALLBACK');
+    expect(events.at(-1)).toMatchObject({ status: 'SUCCEEDED', callback: { receivedAt: expect.any(String) } });
+    const read = async () => ((await (await post(refunded!, { id })).json()) as { data: { job: any } }).data.job;
+    await expect.poll(async () => (await read()).followUps[0]?.status, { timeout: 15_000 }).toBe('SUCCEEDED');
+    expect(await read()).toMatchObject({
+      status: 'SUCCEEDED',
+      correlationId: 'order-42',
+      output: { id: `re_${id}`, chargeId: 'ch_1', amount: 500 },
+      attemptLog: [{ outcome: 'ACCEPTED', httpStatus: 202 }, { outcome: 'CALLBACK', httpStatus: null }],
+      followUps: [
+        {
+          service: 'mail',
+          operation: 'send',
+          input: { to: 'ada@example.com', subject: `Your refund re_${id}`, amount: 500 },
+          output: { to: 'ada@example.com', messageId: expect.stringMatching(/^msg_/) },
+        },
+      ],
+    });
+  });
 }, 90_000);
 
 it('the gateway exits 0 on SIGTERM', async () => {
