@@ -5,13 +5,17 @@ import type { Db } from '../db/client';
 import type { AsyncConfig, JobRow } from '../db/schema';
 import { parseDuration } from '../duration';
 import { armCallback } from '../queue';
+import type { FinalResult } from './result';
 import { newCallbackToken, returnAddress } from './token';
 
-/** The attempt's return address and correlation id; null when the job is no longer this claim's. */
-export async function armReturnAddress(db: Db, job: JobRow & { claimToken: string }, publicUrl: string): Promise<CallbackAddress | null> {
+/** The attempt's return address and correlation id to send, or why nothing is to be sent (armCallback). */
+export type ReturnAddress = { kind: 'armed'; address: CallbackAddress } | { kind: 'settled'; result: FinalResult } | { kind: 'fenced' };
+
+export async function armReturnAddress(db: Db, job: JobRow & { claimToken: string }, publicUrl: string): Promise<ReturnAddress> {
   const { token, hash } = newCallbackToken();
   const armed = await armCallback(db, { jobId: job.id, claimToken: job.claimToken, attempt: job.attempts, tokenHash: hash });
-  return armed ? { url: returnAddress(publicUrl, token), correlationId: job.correlationId ?? job.id } : null;
+  if (armed.kind !== 'armed') return armed;
+  return { kind: 'armed', address: { url: returnAddress(publicUrl, token), correlationId: job.correlationId ?? job.id } };
 }
 
 /** The registry checked the duration when the operation was loaded. */

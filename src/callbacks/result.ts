@@ -8,6 +8,9 @@ export type CallbackResult =
   | { kind: 'failed'; error: string }
   | { kind: 'progress'; status: string };
 
+/** A callback result that ends the job. */
+export type FinalResult = Exclude<CallbackResult, { kind: 'progress' }>;
+
 /** An error message stays one short line in lastError and the attempt log. */
 const ERROR_CHARS = 500;
 

@@ -7,7 +7,7 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobAttempts, jobCallbacks, jobs, type JobStatus } from '../db/schema';
-import type { CallbackResult } from '../callbacks/result';
+import type { CallbackResult, FinalResult } from '../callbacks/result';
 import { recordAttempt, type AttemptRecord, type Ended, type JobChange } from './finish';
 import { createFollowUpsFor, type FollowUpRules } from './follow-ups';
 import { followUpsOfSwept, swept, type SweptJob } from './sweep';
@@ -15,15 +15,23 @@ import { followUpsOfSwept, swept, type SweptJob } from './sweep';
 /** Bounds one sweep's transaction; a larger backlog is taken over the next sweeps. */
 const TIMEOUT_BATCH = 500;
 
-/** A final callback result as stored on the row until the job ends with it. */
-type FinalResult = Exclude<CallbackResult, { kind: 'progress' }>;
+
+/** What arming an attempt's return address found. */
+export type Armed =
+  | { kind: 'armed' }
+  /** An earlier attempt's request was settled by the provider's callback (the 2xx was lost): send nothing. */
+  | { kind: 'settled'; result: FinalResult }
+  /** The claim no longer holds the job: send nothing. */
+  | { kind: 'fenced' };
 
 /**
  * Stores a fresh token's hash as the job's return address, replacing an earlier attempt's (whose
  * token stops working), before the request is sent: a callback may come back before the 2xx does.
- * Only while the job is still this claim's; false otherwise (then nothing must be sent).
+ * Only while the job is still this claim's. A final result that a callback left for an earlier
+ * attempt (it came, then that attempt's request failed on our side, a timeout say) is kept, not
+ * replaced: the provider did the work, so the job ends with it instead of being sent again.
  */
-export async function armCallback(db: Db, a: { jobId: string; claimToken: string; attempt: number; tokenHash: string }): Promise<boolean> {
+export async function armCallback(db: Db, a: { jobId: string; claimToken: string; attempt: number; tokenHash: string }): Promise<Armed> {
   const fresh = { tokenHash: a.tokenHash, attempt: a.attempt, createdAt: sql`now()` };
   const cleared = { acceptedAt: null, expiresAt: null, receivedAt: null, webhookId: null, result: null, retiredAt: null };
   // One statement guarded by the claim (INSERT … SELECT, which drizzle wants with every column).
@@ -46,9 +54,19 @@ export async function armCallback(db: Db, a: { jobId: string; claimToken: string
         .from(jobs)
         .where(and(eq(jobs.id, a.jobId), eq(jobs.status, 'running'), eq(jobs.claimToken, a.claimToken))),
     )
-    .onConflictDoUpdate({ target: jobCallbacks.jobId, set: { ...fresh, ...cleared } })
+    .onConflictDoUpdate({
+      target: jobCallbacks.jobId,
+      set: { ...fresh, ...cleared },
+      setWhere: sql`${jobCallbacks.receivedAt} is null or ${jobCallbacks.retiredAt} is not null`,
+    })
     .returning({ jobId: jobCallbacks.jobId });
-  return rows.length > 0;
+  if (rows.length > 0) return { kind: 'armed' };
+  const [kept] = await db
+    .select({ result: jobCallbacks.result })
+    .from(jobCallbacks)
+    .innerJoin(jobs, eq(jobs.id, jobCallbacks.jobId))
+    .where(and(eq(jobCallbacks.jobId, a.jobId), eq(jobs.claimToken, a.claimToken), isNull(jobCallbacks.retiredAt)));
+  return kept?.result ? { kind: 'settled', result: kept.result as FinalResult } : { kind: 'fenced' };
 }
 
 /** The job's end as a column change: SUCCEEDED with the output or FAILED with the error. */

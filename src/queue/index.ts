@@ -10,6 +10,7 @@ export {
   receiveCallback,
   timeOutCallbacks,
   type CallbackTarget,
+  type Armed,
   type CallbackView,
   type Received,
 } from './callbacks';

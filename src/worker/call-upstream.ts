@@ -2,8 +2,8 @@
 // breaker with the service kind's client, checks a 2xx against the output schema, and returns
 // the attempt's row (counted in the metrics as it is made: the call happened whether or not the
 // row lands).
-import { callbackTimeoutMs } from '../callbacks/arm';
-import type { CallbackAddress, CallRequest, CallResult, RequestSummary, UpstreamClient } from '../clients/types';
+import { callbackTimeoutMs, type ReturnAddress } from '../callbacks/arm';
+import type { CallRequest, CallResult, RequestSummary, UpstreamClient } from '../clients/types';
 import type { ServiceKind } from '../db/schema';
 import type { JobMetrics } from '../metrics';
 import type { AttemptRecord, ClaimedJob } from '../queue';
@@ -17,11 +17,8 @@ export interface UpstreamDeps {
   clients: Record<ServiceKind, UpstreamClient>;
   breakers: Breakers;
   metrics: JobMetrics;
-  /**
-   * Stores a fresh return address for an async operation's attempt, before the request leaves (a
-   * callback may beat the 2xx); null when the claim no longer holds the job.
-   */
-  armReturnAddress: (job: ClaimedJob) => Promise<CallbackAddress | null>;
+  /** Stores a fresh return address for an async operation's attempt, before the request leaves (a callback may beat the 2xx). */
+  armReturnAddress: (job: ClaimedJob) => Promise<ReturnAddress>;
 }
 
 export function createUpstream(deps: UpstreamDeps): Upstream {
@@ -34,8 +31,10 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
       return { outcome: { kind: 'unregistered', error }, retry: DEFAULT_RETRY };
     }
     const retry = registry.retryPolicy(service, operation);
-    const callback = operation.async ? await deps.armReturnAddress(job) : undefined;
-    if (callback === null) return { outcome: { kind: 'fenced' }, retry };
+    const armed = operation.async ? await deps.armReturnAddress(job) : undefined;
+    if (armed?.kind === 'fenced') return { outcome: { kind: 'fenced' }, retry };
+    if (armed?.kind === 'settled') return { outcome: { kind: 'settled', result: armed.result }, retry };
+    const callback = armed?.address;
     const startedAt = new Date();
     const request: CallRequest = {
       service,

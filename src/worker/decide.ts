@@ -2,6 +2,7 @@
 // database, clock or randomness of its own), so every branch is unit-tested on its own.
 import type { CallResult } from '../clients/types';
 import type { JobRow } from '../db/schema';
+import type { FinalResult } from '../callbacks/result';
 import type { RetryPolicy } from '../registry';
 import { isRetryable, retryDelayMs } from './retry-policy';
 
@@ -18,6 +19,8 @@ export type Outcome =
   | { kind: 'breaker_open'; retryAt: Date; reason: string }
   /** The claim no longer held the job when its return address was to be stored: nothing was sent. */
   | { kind: 'fenced' }
+  /** An earlier attempt's callback already settled the job (its request then failed on our side): nothing is sent again. */
+  | { kind: 'settled'; result: FinalResult }
   /**
    * The call was made; `abortedBy` when we ended it ourselves (then the result is `aborted`);
    * `callbackTimeoutMs` for an async operation, whose 2xx is the result `accepted`.
@@ -56,6 +59,8 @@ export function decide(outcome: Outcome, job: DecidedJob, policy: DecidePolicy, 
       return { kind: 'put_back', runAt: outcome.retryAt, reason: outcome.reason };
     case 'fenced':
       return { kind: 'record_only' };
+    case 'settled':
+      return outcome.result.kind === 'succeeded' ? { kind: 'succeed', output: outcome.result.output } : { kind: 'fail', error: outcome.result.error };
     case 'called':
       return decideCall(outcome, job, policy, now);
   }

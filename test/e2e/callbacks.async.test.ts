@@ -45,6 +45,15 @@ services:
           timeout: 1m
           verify: { standardWebhooks: { secretEnv: REFUNDS_WEBHOOK_SECRET } }
           result: ${RESULT}
+      - name: slow
+        path: /slow
+        timeoutMs: 1000
+        retry: { maxAttempts: 3, initialDelayMs: 50 }
+        async:
+          callbackField: callback_url
+          timeout: 1m
+          verify: { standardWebhooks: { secretEnv: REFUNDS_WEBHOOK_SECRET } }
+          result: ${RESULT}
       - name: notify
         method: GET
         path: /notify
@@ -147,6 +156,20 @@ describe('an async operation', () => {
     expect(done.output).toEqual({ early: true });
     expect(await outcomes(id)).toEqual(['CALLBACK', 'ACCEPTED']);
     expect((await job(id)).callback.receivedAt).not.toBeNull();
+  });
+
+  it('is not sent again when the callback settled it but the request then timed out on our side', async () => {
+    provider.onRequest('/slow', async (req) => {
+      // The provider reports at once, then answers too late: our attempt times out (retryable).
+      await provider.deliver(req.body.callback_url, { status: 'succeeded', data: { settled: true } });
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+    });
+    const id = await t.call('payments', 'slow', { amount: 4 });
+    const done = await t.waitForStatus(id, ['SUCCEEDED', 'FAILED']);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.output).toEqual({ settled: true });
+    expect(await outcomes(id)).toEqual(['CALLBACK', 'TIMEOUT']);
+    expect(provider.requests.filter((r) => r.path === '/slow')).toHaveLength(1);
   });
 
   it('sends the return address in a header (redacted in the log) and takes a provider-HMAC callback', async () => {

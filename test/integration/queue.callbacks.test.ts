@@ -29,7 +29,7 @@ async function armedJobs(count: number) {
   return Promise.all(
     claimed.map(async (job) => {
       const { hash } = newCallbackToken();
-      expect(await armCallback(db, { jobId: job.id, claimToken: job.claimToken, attempt: job.attempts, tokenHash: hash })).toBe(true);
+      expect(await armCallback(db, { jobId: job.id, claimToken: job.claimToken, attempt: job.attempts, tokenHash: hash })).toEqual({ kind: 'armed' });
       return { job, hash };
     }),
   );
@@ -78,9 +78,9 @@ describe('the accept/callback race', () => {
     const { job, hash } = (await armedJobs(1))[0]!;
     expect(await findCallbackTarget(db, hash)).toMatchObject({ jobId: job.id, correlationId: 'c-0' });
     const second = newCallbackToken();
-    expect(await armCallback(db, { jobId: job.id, claimToken: job.claimToken, attempt: 2, tokenHash: second.hash })).toBe(true);
+    expect(await armCallback(db, { jobId: job.id, claimToken: job.claimToken, attempt: 2, tokenHash: second.hash })).toEqual({ kind: 'armed' });
     expect(await findCallbackTarget(db, hash)).toBeUndefined();
-    expect(await armCallback(db, { jobId: job.id, claimToken: crypto.randomUUID(), attempt: 3, tokenHash: newCallbackToken().hash })).toBe(false);
+    expect(await armCallback(db, { jobId: job.id, claimToken: crypto.randomUUID(), attempt: 3, tokenHash: newCallbackToken().hash })).toEqual({ kind: 'fenced' });
     expect(await findCallbackTarget(db, second.hash)).toMatchObject({ jobId: job.id });
   });
 });

@@ -31,6 +31,11 @@ describe('decide', () => {
     expect(decide(called({ outcome: 'accepted' }), job, policy, NOW).kind).not.toBe('wait_callback');
   });
 
+  it('ends a job an earlier attempt’s callback settled with that result, sending nothing again', () => {
+    expect(decide({ kind: 'settled', result: { kind: 'succeeded', output: { id: 1 } } }, job, policy, NOW)).toEqual({ kind: 'succeed', output: { id: 1 } });
+    expect(decide({ kind: 'settled', result: { kind: 'failed', error: 'declined' } }, job, policy, NOW)).toEqual({ kind: 'fail', error: 'declined' });
+  });
+
   it('sends nothing and writes nothing but the log when the claim was lost before the return address was stored', () => {
     expect(decide({ kind: 'fenced' }, job, policy, NOW)).toEqual({ kind: 'record_only' });
   });
