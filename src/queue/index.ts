@@ -1,4 +1,4 @@
-export { enqueueJob, type NewJob, type Enqueued } from './enqueue';
+export { enqueueJob, enqueueJobs, type NewJob, type Enqueued } from './enqueue';
 export { claimJobs, type ClaimedJob } from './claim';
 export { completeJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
 export { recoverExpiredLeases, expireOverdueJobs, type SweptJob } from './sweep';
