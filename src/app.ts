@@ -23,7 +23,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { createRateLimiter } from './schema/call-limits';
 import { createLoaders } from './schema/loaders';
-import { HEARTBEAT_INTERVAL_MS } from './queue';
+import { createEnqueueBatcher, HEARTBEAT_INTERVAL_MS } from './queue';
 import { loadRegistry, loadServicesFile, type LiveRegistry } from './registry';
 import { useApiKeys } from './server/api-keys';
 import { useGraphQLMetrics } from './server/graphql-metrics';
@@ -152,6 +152,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const auth = createAuthenticator({ db: database.db, log: log.child({ component: 'auth' }), requireKeys: config.production });
   const keys = useApiKeys(auth);
+  const enqueue = createEnqueueBatcher({ db: database.db });
   const callLimits = { rateLimiter: createRateLimiter(config.rateLimitPerMinute), maxInputBytes: config.maxInputBytes };
   const yoga = createCallgateYoga(
     (initial) => {
@@ -162,6 +163,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         tenantId: caller.tenantId,
         db: database.db,
         asTenant,
+        enqueue,
         registry: registry.forTenant(caller.tenantId),
         clients,
         bus,

@@ -1,5 +1,6 @@
-// One LISTEN connection per instance on `callgate_job` (the jobs trigger NOTIFYs every status
-// change), fanned out in process to the job's watchers and to the worker pool's wake-ups.
+// One LISTEN connection per instance on `callgate_job` (the jobs triggers NOTIFY every status
+// change, up to 64 rows per payload: drizzle/0010_batched_notify.sql), fanned out in process to the
+// job's watchers and to the worker pool's wake-ups.
 // Watchers register synchronously, so a subscriber that registers before reading a job's state
 // cannot miss a change made between the two.
 import type { Database } from '../db/client';
@@ -52,9 +53,9 @@ export function createEventBus({ database, log }: { database: Database; log: Log
       unlisten = await database.listen(
         JOB_CHANNEL,
         (payload) => {
-          const event = parseEvent(payload);
-          if (event) deliver(event);
-          else log.warn({ payload: payload.slice(0, 200) }, 'ignored a malformed job event');
+          const { events, malformed } = parseEvents(payload);
+          for (const event of events) deliver(event);
+          if (malformed) log.warn({ payload: payload.slice(0, 200) }, 'ignored a malformed job event');
         },
         () => {
           if (listens++ > 0) {
@@ -88,12 +89,26 @@ export function createEventBus({ database, log }: { database: Database; log: Log
 
 const STATUSES: ReadonlySet<string> = new Set(JOB_STATUS);
 
-function parseEvent(payload: string): JobEvent | null {
+/** A payload is `[[id, tenant, status, attempt], ...]`: one statement's changed rows (or a chunk of them). */
+export function parseEvents(payload: string): { events: JobEvent[]; malformed: boolean } {
+  let rows: unknown;
   try {
-    const e = JSON.parse(payload) as Partial<JobEvent>;
-    if (typeof e.id !== 'string' || typeof e.tenant !== 'string' || !STATUSES.has(e.status as string)) return null;
-    return { id: e.id, tenant: e.tenant, status: e.status as JobStatus, attempt: Number(e.attempt) || 0 };
+    rows = JSON.parse(payload);
   } catch {
-    return null;
+    return { events: [], malformed: true };
   }
+  if (!Array.isArray(rows)) return { events: [], malformed: true };
+  const events: JobEvent[] = [];
+  for (const row of rows) {
+    const event = parseRow(row);
+    if (event) events.push(event);
+  }
+  return { events, malformed: events.length < rows.length };
+}
+
+function parseRow(row: unknown): JobEvent | null {
+  if (!Array.isArray(row)) return null;
+  const [id, tenant, status, attempt] = row as unknown[];
+  if (typeof id !== 'string' || typeof tenant !== 'string' || typeof status !== 'string' || !STATUSES.has(status)) return null;
+  return { id, tenant, status: status as JobStatus, attempt: Number(attempt) || 0 };
 }

@@ -1,14 +1,14 @@
 // submitJob: what callService does. Resolves the service and operation, checks the keys and the
 // input's size and shape, validates it against the operation's JSON Schema, then enqueues. Unknown
 // names, invalid input and a key reused for another call come back as typed results (a client can
-// act on them) and create no job.
+// act on them) and create no job. `enqueue` stores the job: callService's is the batcher
+// (enqueue-batcher.ts), which joins concurrent calls into one INSERT.
 import { isDeepStrictEqual } from 'node:util';
-import type { Db } from '../db/client';
 import type { JobRow } from '../db/schema';
 import type { FollowUps, Registry, Violation } from '../registry';
 import { inputShapeViolations } from '../registry/validate-input';
 import { acceptFollowUps } from './accept-follow-ups';
-import { enqueueJob } from './enqueue';
+import type { Enqueue } from './enqueue-batcher';
 
 export interface JobRequest {
   tenantId: string;
@@ -45,7 +45,7 @@ export interface SubmitLimits {
 const MAX_KEY_LENGTH = 200;
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
-export async function submitJob(db: Db, registry: Registry, req: JobRequest, limits: SubmitLimits): Promise<SubmitResult> {
+export async function submitJob(enqueue: Enqueue, registry: Registry, req: JobRequest, limits: SubmitLimits): Promise<SubmitResult> {
   const service = registry.service(req.service);
   if (!service) return { kind: 'unknown_service', service: req.service };
   const operation = registry.operation(req.service, req.operation);
@@ -55,7 +55,7 @@ export async function submitJob(db: Db, registry: Registry, req: JobRequest, lim
   if (violations.length > 0) return { kind: 'invalid_input', violations };
   const accepted = acceptFollowUps(registry, { service: req.service, operation, input: req.input, followUps: req.followUps }, limits.maxInputBytes);
   if (accepted.kind !== 'accepted') return accepted;
-  const { job, deduplicated } = await enqueueJob(db, {
+  const { job, deduplicated } = await enqueue({
     tenantId: req.tenantId,
     service: req.service,
     operation: req.operation,

@@ -143,19 +143,17 @@ builder.mutationFields((t) => ({
         throw badInput(`service and operation names are at most ${MAX_NAME_LENGTH} characters`);
       const admitted = ctx.callLimits.rateLimiter.take(ctx.caller.keyId ?? `tenant:${ctx.tenantId}`);
       if (!admitted.ok) return rateLimited(admitted.retryAfterSeconds);
-      const result = await ctx.asTenant((tx) =>
-        submitJob(
-          tx,
-          ctx.registry,
-          {
-            ...input,
-            // Inline JSON literals arrive as null-prototype objects; storing wants plain JSON.
-            input: plainJson(input.input ?? null),
-            followUps: input.followUps ? (plainJson(input.followUps) as Partial<FollowUps>) : null,
-            tenantId: ctx.tenantId,
-          },
-          { maxInputBytes: ctx.callLimits.maxInputBytes },
-        ),
+      const result = await submitJob(
+        ctx.enqueue,
+        ctx.registry,
+        {
+          ...input,
+          // Inline JSON literals arrive as null-prototype objects; storing wants plain JSON.
+          input: plainJson(input.input ?? null),
+          followUps: input.followUps ? (plainJson(input.followUps) as Partial<FollowUps>) : null,
+          tenantId: ctx.tenantId,
+        },
+        { maxInputBytes: ctx.callLimits.maxInputBytes },
       );
       if (result.kind === 'enqueued' && !result.deduplicated) ctx.metrics.jobEnqueued(input.service, input.operation);
       return result.kind === 'enqueued' ? result : { ...result, message: messageOf(result) };

@@ -7,6 +7,7 @@ import type { Db } from '../db/client';
 import type { TenantScope } from '../db/tenant-scope';
 import type { EventBus } from '../events/bus';
 import type { EnqueueMetrics, FinishMetrics } from '../metrics';
+import type { Enqueue } from '../queue';
 import type { LiveRegistry } from '../registry';
 import type { ServiceKind } from '../db/schema';
 import type { BreakerStates } from '../worker/breakers';
@@ -24,6 +25,11 @@ export interface GraphQLContext {
    * security backs up their tenant filter (db/tenant-scope.ts).
    */
   asTenant: TenantScope;
+  /**
+   * callService's enqueue: joins concurrent calls into one INSERT per tenant, each batch in its
+   * tenant's scope like asTenant (queue/enqueue-batcher.ts). Shared by every request.
+   */
+  enqueue: Enqueue;
   /** The caller's tenant's view: the file's services and its own. */
   registry: LiveRegistry;
   /** testService calls through the same clients as the workers, SSRF guard included. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { count, eq } from 'drizzle-orm';
 import { jobs, tenants } from '../../src/db/schema';
+import { parseEvents } from '../../src/events/bus';
 import { enqueueJob } from '../../src/queue';
 import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
@@ -20,8 +21,7 @@ describe('enqueueJob', () => {
     const seen: string[] = [];
     const unlisten = await t.database.listen('callgate_job', (p) => seen.push(p));
     const { job } = await enqueueJob(t.database.db, newJob());
-    await expect.poll(() => seen.map((p) => JSON.parse(p).id)).toContain(job.id);
-    expect(JSON.parse(seen.find((p) => p.includes(job.id))!)).toMatchObject({ status: 'pending', attempt: 0 });
+    await expect.poll(() => seen.flatMap((p) => parseEvents(p).events)).toContainEqual({ id: job.id, tenant: job.tenantId, status: 'pending', attempt: 0 });
     await unlisten();
   });
 

@@ -11,6 +11,7 @@ import {
   claimJobs,
   completeJob,
   createFollowUps,
+  enqueueJob,
   expireOverdueJobs,
   failJob,
   MAX_FOLLOW_UP_DEPTH,
@@ -19,6 +20,7 @@ import {
   scheduleRetry,
   submitJob,
   type JobRequest,
+  type NewJob,
 } from '../../src/queue';
 import { createRegistry, parseServices, type Registry } from '../../src/registry';
 import { useTestDatabase } from '../helpers/db';
@@ -67,13 +69,15 @@ const RULES = { registry, maxInputBytes: LIMITS.maxInputBytes };
 
 const t = useTestDatabase();
 const db = () => t.database.db;
+/** callService's batcher stores one job at a time here: the tests look at what submitJob decides. */
+const enqueue = (job: NewJob) => enqueueJob(db(), job);
 beforeEach(async () => {
   await db().delete(jobs);
 });
 
 async function submit(over: Partial<JobRequest> = {}, reg: Registry = registry): Promise<JobRow> {
   const req = { tenantId: DEFAULT_TENANT_ID, service: 'shop', operation: 'charge', input: { amount: 42, email: 'a@example.com' }, ...over };
-  const result = await submitJob(db(), reg, req, LIMITS);
+  const result = await submitJob(enqueue, reg, req, LIMITS);
   if (result.kind !== 'enqueued') throw new Error(JSON.stringify(result));
   return result.job;
 }
@@ -240,7 +244,7 @@ describe('a follow-up that cannot run', () => {
 
 describe('callService with follow-ups', () => {
   const refused = async (over: Partial<JobRequest>) => {
-    const result = await submitJob(db(), registry, { tenantId: DEFAULT_TENANT_ID, service: 'stock', operation: 'release', input: { n: 1 }, ...over }, LIMITS);
+    const result = await submitJob(enqueue, registry, { tenantId: DEFAULT_TENANT_ID, service: 'stock', operation: 'release', input: { n: 1 }, ...over }, LIMITS);
     expect(await db().select().from(jobs)).toEqual([]);
     return result;
   };
@@ -279,7 +283,7 @@ describe('callService with follow-ups', () => {
     });
     const big = { tenantId: DEFAULT_TENANT_ID, service: 'stock', operation: 'release', input: { text: 'x'.repeat(4_000) } };
     const thrice = mail({ to: 'x', amount: 1, copies: ['{{input}}', '{{input}}', '{{input}}'] });
-    expect(await submitJob(db(), registry, { ...big, followUps: { onSuccess: [thrice] } }, LIMITS)).toMatchObject({
+    expect(await submitJob(enqueue, registry, { ...big, followUps: { onSuccess: [thrice] } }, LIMITS)).toMatchObject({
       kind: 'invalid_input',
       violations: [{ path: 'followUps.onSuccess[0].input', message: expect.stringContaining('bytes of JSON; at most 10000') }],
     });
@@ -304,7 +308,7 @@ services:
         onFailure: [{ service: mail, operation: send, input: { to: "{{output.email}}" } }]
 `),
     );
-    const result = await submitJob(db(), reg, { tenantId: DEFAULT_TENANT_ID, service: 'mail', operation: 'notify', input: { email: 7 } }, LIMITS);
+    const result = await submitJob(enqueue, reg, { tenantId: DEFAULT_TENANT_ID, service: 'mail', operation: 'notify', input: { email: 7 } }, LIMITS);
     expect(result).toEqual({ kind: 'invalid_input', violations: [{ path: 'mail.notify.onSuccess[0].input/to', message: 'must be string' }] });
     await submit({ service: 'mail', operation: 'notify', input: { email: 'a@example.com' } }, reg);
   });
