@@ -1,5 +1,5 @@
 // One LISTEN connection per instance on `callgate_job` (the jobs triggers NOTIFY every status
-// change, up to 64 rows per payload: drizzle/0010_batched_notify.sql), fanned out in process to the
+// change, up to 64 rows per payload: drizzle/0012_batched_notify.sql), fanned out in process to the
 // job's watchers and to the worker pool's wake-ups.
 // Watchers register synchronously, so a subscriber that registers before reading a job's state
 // cannot miss a change made between the two.

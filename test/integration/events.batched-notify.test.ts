@@ -1,4 +1,4 @@
-// The statement-level job triggers (drizzle/0010_batched_notify.sql): a statement changing many rows
+// The statement-level job triggers (drizzle/0012_batched_notify.sql): a statement changing many rows
 // sends one NOTIFY per 64 of them, each payload under NOTIFY's 8,000-byte limit even with the
 // longest status and attempt count, and together they carry every row; a statement that changes
 // no status or attempt count sends nothing.
