@@ -129,7 +129,7 @@ async function endStatement(db: Db, f: Finish, change: JobChange): Promise<Ended
  * A separate statement on purpose: the failed UPDATE may have waited for the sweeper's commit,
  * which its snapshot (and so its CTEs') cannot see.
  */
-async function supersedeIfTakenBack(db: Db, { jobId, claimToken, attempt }: Finish & { attempt: AttemptRecord }): Promise<void> {
+export async function supersedeIfTakenBack(db: Db, { jobId, claimToken, attempt }: Finish & { attempt: AttemptRecord }): Promise<void> {
   const lost = db.$with('lost').as(db.delete(jobAttempts).where(lostRowOf(jobId, claimToken)).returning({ id: jobAttempts.id }));
   await db
     .with(lost)

@@ -2,6 +2,7 @@ export { enqueueJob, enqueueJobs, type NewJob, type Enqueued } from './enqueue';
 export { createEnqueueBatcher, type Enqueue, type EnqueueBatcherOptions } from './enqueue-batcher';
 export { claimJobs, type ClaimedJob } from './claim';
 export { completeJob, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
+export { endAttempts, type BatchedEnding, type BatchedFinish } from './finish-batch';
 export { recoverExpiredLeases, expireOverdueJobs, type SweptJob } from './sweep';
 export {
   acceptCallback,

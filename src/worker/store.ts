@@ -2,7 +2,8 @@
 // makes for each claim. The pool and runJob see only these, so they are unit-tested with fakes;
 // createJobStore is the real store over src/queue (the data layer holds the SQL).
 import type { Db } from '../db/client';
-import { acceptCallback, claimJobs, completeJob, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended, type FollowUpRules } from '../queue';
+import { acceptCallback, claimJobs, completeJob, endAttempts, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended, type FollowUpRules } from '../queue';
+import { createBatchingStore, type BatchingOptions } from './batching-store';
 import type { DecidePolicy, Decision, Outcome } from './decide';
 
 export interface JobStore {
@@ -26,8 +27,17 @@ export interface Attempted {
 /** Makes the job's call (registry, breaker, client); never rejects: every failure is an Outcome. */
 export type Upstream = (job: ClaimedJob, signal: AbortSignal) => Promise<Attempted>;
 
-/** `followUpRules`: what the follow-ups of a job that carries some are built against, by the write that ends it. */
-export function createJobStore(db: Db, followUpRules: FollowUpRules): JobStore {
+/**
+ * `followUpRules`: what the follow-ups of a job that carries some are built against, by the write
+ * that ends it. The common endings are written in batches (batching-store.ts) unless `batching` is false.
+ */
+export function createJobStore(db: Db, followUpRules: FollowUpRules, batching: BatchingOptions | false = {}): JobStore {
+  const single = singleJobStore(db, followUpRules);
+  return batching === false ? single : createBatchingStore(single, (batch) => endAttempts(db, batch), batching);
+}
+
+/** Every decision written on its own, in one statement (or one transaction with the follow-ups it creates). */
+function singleJobStore(db: Db, followUpRules: FollowUpRules): JobStore {
   return {
     claim: (workerId, limit, leaseMs) => claimJobs(db, workerId, limit, leaseMs),
     async write(job, decision, attempt) {
