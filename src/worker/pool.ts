@@ -1,6 +1,10 @@
 // The in-process worker pool: up to `concurrency` jobs at once, claimed in batches as slots free
-// up. NOTIFY of a new job wakes it at once (nudge); the poll timer is only the fallback, and the
-// retry after a failed claim, so a lost connection never turns into a hot loop. stop() drains:
+// up, and a few more claimed ahead into a local queue (about as many as free up while a claim is
+// on its way), so that a slot that frees takes its next job without a round trip. A queued job is
+// never sent after its cancel, its deadline or stop(): it is released unsent (PENDING again with
+// its attempt given back, or EXPIRED past its deadline), as is one that waited too long. NOTIFY
+// of a new job wakes it at once (nudge); the poll timer is only the fallback, and the retry after
+// a failed claim, so a lost connection never turns into a hot loop. stop() drains:
 // no new claims, in-flight calls and unwritten outcomes get a grace period, then the calls are
 // aborted and put back, and whatever could not be written is named. Runs are tracked by claim,
 // not job: a stalled run whose job was taken back and claimed again here is a second run of the
@@ -10,8 +14,9 @@ import { hostname } from 'node:os';
 import type { Logger } from '../logger';
 import type { FinishMetrics } from '../metrics';
 import { ABORT_CANCEL, ABORT_DRAIN } from './decide';
+import type { ClaimedJob } from '../queue';
 import { createOutcomeWriter } from './outcome-writer';
-import { runJob, type RunEnd } from './run-job';
+import { releaseJob, runJob, type ReleaseReason, type RunEnd } from './run-job';
 import type { JobStore, Upstream } from './store';
 
 /**
@@ -19,6 +24,46 @@ import type { JobStore, Upstream } from './store';
  * sweeper may take the job back (a later one would be fenced out anyway, and the job called twice).
  */
 const WRITE_BEFORE_LEASE_END_MS = 1_000;
+
+/**
+ * A job claimed ahead is sent only within this long of its claim; later it is released unsent.
+ * The lease covers the longest timeout plus a margin (app.ts: 5 s), so a call started within this
+ * long still ends, and its outcome is written, before the lease runs out.
+ */
+const MAX_QUEUED_MS = 1_000;
+/** The window over which the pool counts ended runs to size its local queue. */
+const TURNOVER_WINDOW_MS = 250;
+
+interface Queued {
+  job: ClaimedJob;
+  /** When to stop trying to write its outcome (runJob's `until`). */
+  until: number;
+  claimedAt: number;
+}
+
+/** Runs ended in the last one to two windows: about how many slots free up while a claim is on its way. */
+function createTurnover() {
+  let windowStart = 0;
+  let current = 0;
+  let previous = 0;
+  const roll = () => {
+    const now = Date.now();
+    if (now - windowStart < TURNOVER_WINDOW_MS) return;
+    previous = now - windowStart < 2 * TURNOVER_WINDOW_MS ? current : 0;
+    current = 0;
+    windowStart = now;
+  };
+  return {
+    ended() {
+      roll();
+      current++;
+    },
+    recent() {
+      roll();
+      return current + previous;
+    },
+  };
+}
 
 export interface WorkerPoolOptions {
   store: JobStore;
@@ -58,6 +103,11 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const deps = { upstream: opts.upstream, writer, metrics: opts.metrics, log, random: opts.random ?? Math.random };
   /** In-flight runs by claim token. */
   const running = new Map<string, { jobId: string; done: Promise<void>; controller: AbortController }>();
+  /** Claimed ahead, waiting for a slot: RUNNING in the database, not sent. */
+  let queued: Queued[] = [];
+  /** Writes of queued jobs released unsent, so that stop() waits for them. */
+  const releasing = new Set<Promise<void>>();
+  const turnover = createTurnover();
   /** Jobs whose outcome a run gave up on once stop() was called. */
   const unwritten: string[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -76,30 +126,56 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   async function claimWhileDue(): Promise<void> {
     try {
       while (started && mayHaveMore) {
-        const free = opts.concurrency - running.size;
-        if (free <= 0) return;
+        // Free slots, plus about as many as will free up while a claim is on its way (turnover).
+        const ahead = Math.min(opts.concurrency, turnover.recent());
+        const wanted = opts.concurrency - running.size + ahead - queued.length;
+        if (wanted <= 0) return;
         mayHaveMore = false;
         const leaseMs = opts.leaseMs();
         // Taken before the claim is sent, so it is never later than the database's own lease start.
-        const until = Date.now() + leaseMs - WRITE_BEFORE_LEASE_END_MS;
-        const jobs = await opts.store.claim(workerId, free, leaseMs);
-        if (jobs.length === free) mayHaveMore = true;
-        for (const job of jobs) {
-          const controller = new AbortController();
-          if (!started) controller.abort(ABORT_DRAIN); // claimed while stopping: put back unsent
-          const done = runJob(deps, job, controller.signal, until)
-            .then((end) => ended(job.id, end))
-            .finally(() => {
-              running.delete(job.claimToken);
-              if (mayHaveMore) void fill();
-            });
-          running.set(job.claimToken, { jobId: job.id, done, controller });
-        }
+        const claimedAt = Date.now();
+        const until = claimedAt + leaseMs - WRITE_BEFORE_LEASE_END_MS;
+        const jobs = await opts.store.claim(workerId, wanted, leaseMs);
+        if (jobs.length === wanted) mayHaveMore = true;
+        for (const job of jobs) queued.push({ job, until, claimedAt });
+        startQueued();
       }
     } catch (err) {
       mayHaveMore = true;
       log.error({ err }, 'claim failed; retrying at the next poll');
     }
+  }
+
+  /** Moves queued jobs into free slots; releases those that must not be sent (stopping, deadline passed, waited too long). */
+  function startQueued() {
+    const now = Date.now();
+    while (queued.length > 0 && (!started || running.size < opts.concurrency)) {
+      const { job, until, claimedAt } = queued.shift()!;
+      if (!started) release(job, 'stopping', until);
+      else if (job.deadline !== null && job.deadline.getTime() <= now) release(job, 'deadline passed', until);
+      else if (now - claimedAt > MAX_QUEUED_MS) release(job, 'waited too long', until);
+      else run(job, until);
+    }
+  }
+
+  function run(job: ClaimedJob, until: number) {
+    const controller = new AbortController();
+    const done = runJob(deps, job, controller.signal, until)
+      .then((end) => ended(job.id, end))
+      .finally(() => {
+        running.delete(job.claimToken);
+        turnover.ended();
+        startQueued();
+        if (mayHaveMore) void fill();
+      });
+    running.set(job.claimToken, { jobId: job.id, done, controller });
+  }
+
+  function release(job: ClaimedJob, reason: ReleaseReason, until: number) {
+    const done: Promise<void> = releaseJob(deps, job, reason, until)
+      .then((end) => ended(job.id, end))
+      .finally(() => releasing.delete(done));
+    releasing.add(done);
   }
 
   /** A job put back for later (retry, open breaker) wakes the pool when due, not at the next poll. */
@@ -109,7 +185,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     setTimeout(() => pool.nudge(), Math.max(0, dueInMs)).unref();
   }
 
-  const settled = () => Promise.allSettled([...running.values()].map((r) => r.done));
+  const settled = () => Promise.allSettled([...[...running.values()].map((r) => r.done), ...releasing]);
 
   const pool: WorkerPool = {
     workerId,
@@ -127,6 +203,8 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       started = false;
       stopping = true;
       clearInterval(timer);
+      // Jobs waiting in the local queue were never sent: they go back at once.
+      startQueued();
       let graceTimer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)));
       // The grace period starts now, even if a claim is still on its way back.
@@ -137,7 +215,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       for (const { controller } of running.values()) controller.abort(ABORT_DRAIN);
       // Outcomes still waiting for the database get one last try each.
       writer.stopRetrying();
-      // A claim that returns after this point sees `started` false and aborts its jobs at once.
+      // A claim that returns after this point sees `started` false and releases its jobs unsent.
       await claiming;
       await settled();
       if (unwritten.length > 0) log.error({ jobIds: unwritten }, `worker pool stopped with ${unwritten.length} outcomes unwritten`);
@@ -150,6 +228,10 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     },
     abort(jobId) {
       for (const run of running.values()) if (run.jobId === jobId) run.controller.abort(ABORT_CANCEL);
+      const cancelled = queued.filter((q) => q.job.id === jobId);
+      if (cancelled.length === 0) return;
+      queued = queued.filter((q) => q.job.id !== jobId);
+      for (const { job, until } of cancelled) release(job, 'cancelled', until);
     },
     inFlight: () => running.size,
   };

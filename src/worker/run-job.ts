@@ -50,6 +50,31 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
   }
 }
 
+/** Why a job that waited in the pool's local queue leaves it unsent. */
+export type ReleaseReason = 'stopping' | 'cancelled' | 'deadline passed' | 'waited too long';
+
+/**
+ * A claimed job leaves the local queue without being sent: EXPIRED, with an `expired` attempt row
+ * as the sweeper would write, when its deadline has passed; otherwise PENDING again now with the
+ * attempt given back. A cancelled job's write finds the claim gone and changes nothing.
+ */
+export async function releaseJob(deps: RunJobDeps, job: ClaimedJob, reason: ReleaseReason, until: number): Promise<RunEnd> {
+  const now = new Date();
+  const late = job.deadline !== null && job.deadline.getTime() <= now.getTime();
+  const error = 'deadline passed before the job could be sent';
+  const decision: Decision = late ? { kind: 'expire', error } : { kind: 'put_back', runAt: null, reason: `released unsent: ${reason}` };
+  const attempt = late ? { attempt: job.attempts, startedAt: now, finishedAt: now, durationMs: 0, outcome: 'expired' as const, error } : undefined;
+  try {
+    const written = await deps.writer.write(job, decision, attempt, until);
+    if (written.kind === 'unwritten') return { unwritten: true };
+    if (late && written.ended) deps.metrics.jobFinished(job.service, job.operation, 'expired');
+    return { unwritten: false };
+  } catch (err) {
+    deps.log.error({ err, jobId: job.id }, 'releasing a queued job failed unexpectedly');
+    return { unwritten: false };
+  }
+}
+
 function dueInMs(decision: Decision): number | undefined {
   if (decision.kind === 'retry') return decision.delayMs;
   if (decision.kind === 'put_back' && decision.runAt) return decision.runAt.getTime() - Date.now();

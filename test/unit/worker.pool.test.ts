@@ -187,7 +187,83 @@ describe('worker pool', () => {
     release([late]);
     await tick(10);
     await stopped;
-    expect(store.writes).toEqual([{ jobId: 'late', token: late.claimToken, decision: expect.objectContaining({ kind: 'put_back' }), attempt: expect.anything() }]);
+    expect(store.writes).toEqual([{ jobId: 'late', token: late.claimToken, decision: expect.objectContaining({ kind: 'put_back' }), attempt: undefined }]);
+    expect(up.calls).toEqual([]);
+  });
+
+  describe('local queue', () => {
+    /** One slot: a runs; once it ends, b takes the slot and c is claimed ahead into the local queue. */
+    async function withQueued(c: ClaimedJob) {
+      const [a, b] = [claimOf('a'), claimOf('b')];
+      store.queue.push(a, b, c);
+      startPool(1);
+      await tick();
+      expect(up.calls).toEqual([a.claimToken]);
+      up.answer(a);
+      await tick();
+      expect(up.calls).toEqual([a.claimToken, b.claimToken]);
+      expect(store.queue).toEqual([]);
+      return b;
+    }
+
+    it('claims ahead, and a freed slot takes the queued job without another claim', async () => {
+      const c = claimOf('c');
+      const b = await withQueued(c);
+      const claims = store.state.claims;
+      up.answer(b);
+      await tick();
+      expect(up.calls.at(-1)).toBe(c.claimToken);
+      expect(store.state.claims).toBeLessThanOrEqual(claims + 1);
+    });
+
+    it('releases a queued job that is cancelled unsent, and never sends it', async () => {
+      const c = claimOf('c');
+      const b = await withQueued(c);
+      pool.abort('c');
+      await tick();
+      expect(store.writes.at(-1)).toEqual({ jobId: 'c', token: c.claimToken, decision: { kind: 'put_back', runAt: null, reason: 'released unsent: cancelled' }, attempt: undefined });
+      up.answer(b);
+      await tick(5_000);
+      expect(up.calls).not.toContain(c.claimToken);
+    });
+
+    it('expires a queued job whose deadline passes while it waits, unsent, with an expired attempt row', async () => {
+      const c = claimOf('c', { deadline: new Date(Date.now() + 500) });
+      const b = await withQueued(c);
+      await tick(600);
+      up.answer(b);
+      await tick();
+      expect(up.calls).not.toContain(c.claimToken);
+      expect(store.writes.at(-1)).toMatchObject({ jobId: 'c', decision: { kind: 'expire' }, attempt: { outcome: 'expired', durationMs: 0 } });
+      expect(finished).toHaveBeenCalledWith('s', 'o', 'expired');
+    });
+
+    it('releases a job that waited too long (its call could outlive the lease), unsent', async () => {
+      const c = claimOf('c');
+      const b = await withQueued(c);
+      await tick(1_500);
+      up.answer(b);
+      await tick();
+      expect(up.calls).not.toContain(c.claimToken);
+      expect(store.writes.at(-1)).toMatchObject({ jobId: 'c', decision: { kind: 'put_back', reason: 'released unsent: waited too long' }, attempt: undefined });
+    });
+
+    it('drains: queued jobs are released unsent at once, the running call keeps its grace', async () => {
+      const c = claimOf('c');
+      const b = await withQueued(c);
+      const stopped = pool.stop(5_000);
+      await tick();
+      expect(store.writes.at(-1)).toEqual({ jobId: 'c', token: c.claimToken, decision: { kind: 'put_back', runAt: null, reason: 'released unsent: stopping' }, attempt: undefined });
+      up.answer(b);
+      await tick();
+      expect(await stopped).toEqual({ unwritten: [] });
+      expect(up.calls).not.toContain(c.claimToken);
+      expect(store.writes.map((w) => [w.jobId, w.decision.kind])).toEqual([
+        ['a', 'succeed'],
+        ['c', 'put_back'],
+        ['b', 'succeed'],
+      ]);
+    });
   });
 
   it('keeps an outcome through a database outage shorter than the lease and writes it once the database is back', async () => {
