@@ -145,7 +145,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     failedRetentionMs: config.failedRetentionMs,
   });
   bus.onEvent((event) => {
-    if (!event || event.status === 'pending') pool.nudge();
+    // New due work only: a job scheduled for later is found by the poll (or, rescheduled here, by the pool's own timer).
+    if (!event || (event.status === 'pending' && event.due)) pool.nudge();
     // A job cancelled on any instance: the instance running it aborts the call.
     else if (event.status === 'cancelled') pool.abort(event.id);
   });

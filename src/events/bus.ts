@@ -1,5 +1,6 @@
 // One LISTEN connection per instance on `callgate_job` (the jobs triggers NOTIFY every status
-// change, up to 64 rows per payload: drizzle/0012_batched_notify.sql), fanned out in process to the
+// change, up to 64 rows per payload: drizzle/0012_batched_notify.sql, with each row's `due` since
+// 0013_notify_due.sql), fanned out in process to the
 // job's watchers and to the worker pool's wake-ups.
 // Watchers register synchronously, so a subscriber that registers before reading a job's state
 // cannot miss a change made between the two.
@@ -14,6 +15,8 @@ export interface JobEvent {
   tenant: string;
   status: JobStatus;
   attempt: number;
+  /** The job is claimable now (run_at <= now() by the database's clock); a pending job scheduled for later is not. */
+  due: boolean;
 }
 
 /** `null` means "the connection was re-established: events may have been missed, re-read". */
@@ -89,7 +92,10 @@ export function createEventBus({ database, log }: { database: Database; log: Log
 
 const STATUSES: ReadonlySet<string> = new Set(JOB_STATUS);
 
-/** A payload is `[[id, tenant, status, attempt], ...]`: one statement's changed rows (or a chunk of them). */
+/**
+ * A payload is `[[id, tenant, status, attempt, due], ...]`: one statement's changed rows (or a chunk
+ * of them). A row without `due` (sent before migration 0013) counts as due: waking is the safe side.
+ */
 export function parseEvents(payload: string): { events: JobEvent[]; malformed: boolean } {
   let rows: unknown;
   try {
@@ -108,7 +114,7 @@ export function parseEvents(payload: string): { events: JobEvent[]; malformed: b
 
 function parseRow(row: unknown): JobEvent | null {
   if (!Array.isArray(row)) return null;
-  const [id, tenant, status, attempt] = row as unknown[];
+  const [id, tenant, status, attempt, due] = row as unknown[];
   if (typeof id !== 'string' || typeof tenant !== 'string' || typeof status !== 'string' || !STATUSES.has(status)) return null;
-  return { id, tenant, status: status as JobStatus, attempt: Number(attempt) || 0 };
+  return { id, tenant, status: status as JobStatus, attempt: Number(attempt) || 0, due: due !== false };
 }

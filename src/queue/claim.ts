@@ -1,6 +1,9 @@
 // claimJobs: takes up to `limit` due pending jobs for one worker in a single statement. SKIP LOCKED
 // lets any number of workers on any number of instances claim at once without taking a job twice.
 // Each claim gets a fresh token: only writes carrying it may end the attempt (see finish.ts).
+//
+// The statement is on the worker's hot path, so it is built once per database handle, with
+// placeholders, and only executed per claim: drizzle builds no SQL per call.
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs, type JobRow } from '../db/schema';
@@ -8,8 +11,7 @@ import { jobs, type JobRow } from '../db/schema';
 /** A claimed job: RUNNING under this claim's token. */
 export type ClaimedJob = JobRow & { claimToken: string };
 
-export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
-  if (limit <= 0) return [];
+function buildClaim(db: Db) {
   const due = db
     .select({ id: jobs.id })
     .from(jobs)
@@ -22,21 +24,31 @@ export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs
       ),
     )
     .orderBy(asc(jobs.priority), asc(jobs.runAt))
-    .limit(limit)
+    .limit(sql.placeholder('limit'))
     .for('update', { skipLocked: true });
-  const claimed = await db
+  return db
     .update(jobs)
     .set({
       status: 'running',
       attempts: sql`${jobs.attempts} + 1`,
-      lockedBy: workerId,
-      lockedUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})`,
+      lockedBy: sql`${sql.placeholder('workerId')}`,
+      lockedUntil: sql`now() + make_interval(secs => ${sql.placeholder('leaseSeconds')}::float8)`,
       // Volatile, so evaluated per row: every job of the batch gets its own token.
       claimToken: sql`gen_random_uuid()`,
       startedAt: sql`coalesce(${jobs.startedAt}, now())`,
       updatedAt: sql`now()`,
     })
     .where(inArray(jobs.id, due))
-    .returning();
+    .returning()
+    .prepare('callgate_claim_jobs');
+}
+
+const prepared = new WeakMap<Db, ReturnType<typeof buildClaim>>();
+
+export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+  if (limit <= 0) return [];
+  let claim = prepared.get(db);
+  if (!claim) prepared.set(db, (claim = buildClaim(db)));
+  const claimed = await claim.execute({ workerId, limit, leaseSeconds: leaseMs / 1000 });
   return claimed as ClaimedJob[];
 }

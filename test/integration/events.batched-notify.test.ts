@@ -1,4 +1,4 @@
-// The statement-level job triggers (drizzle/0012_batched_notify.sql): a statement changing many rows
+// The statement-level job triggers (drizzle/0012_batched_notify.sql, 0013_notify_due.sql): a statement changing many rows
 // sends one NOTIFY per 64 of them, each payload under NOTIFY's 8,000-byte limit even with the
 // longest status and attempt count, and together they carry every row; a statement that changes
 // no status or attempt count sends nothing.
@@ -38,17 +38,29 @@ describe('batched job NOTIFYs', () => {
     const inserts = payloads.slice(before);
     expect(inserts).toHaveLength(Math.ceil(ROWS / PER_PAYLOAD));
     expect(new Set(eventsIn(before).map((e) => e.id))).toEqual(new Set(ids));
-    expect(eventsIn(before).every((e) => e.status === 'pending' && e.attempt === 0 && e.tenant === DEFAULT_TENANT_ID)).toBe(true);
+    expect(eventsIn(before).every((e) => e.status === 'pending' && e.attempt === 0 && e.tenant === DEFAULT_TENANT_ID && e.due)).toBe(true);
 
     // The longest status and the largest attempt count: the worst case for a payload's size.
     const updating = payloads.length;
-    await t.database.db.execute(sql`update jobs set status = 'waiting_callback', attempts = 2147483647 where service = 'bulk'`);
+    // And `due` false, its longest value: run_at is in the future.
+    await t.database.db.execute(sql`update jobs set status = 'waiting_callback', attempts = 2147483647, run_at = now() + interval '1 hour' where service = 'bulk'`);
     await expect.poll(() => eventsIn(updating).length).toBe(ROWS);
     const updates = payloads.slice(updating);
     expect(updates).toHaveLength(Math.ceil(ROWS / PER_PAYLOAD));
     for (const p of [...inserts, ...updates]) expect(Buffer.byteLength(p)).toBeLessThan(NOTIFY_LIMIT_BYTES);
-    const expected: JobEvent[] = ids.map((id) => ({ id, tenant: DEFAULT_TENANT_ID, status: 'waiting_callback', attempt: 2147483647 }));
+    const expected: JobEvent[] = ids.map((id) => ({ id, tenant: DEFAULT_TENANT_ID, status: 'waiting_callback', attempt: 2147483647, due: false }));
     expect(eventsIn(updating).sort((x, y) => x.id.localeCompare(y.id))).toEqual(expected.sort((x, y) => x.id.localeCompare(y.id)));
+  });
+
+  it('says whether each pending job is due now: one scheduled for later is not', async () => {
+    const before = payloads.length;
+    const now = await enqueueJob(t.database.db, { tenantId: DEFAULT_TENANT_ID, service: 'due', operation: 'm', input: {}, maxAttempts: 1 });
+    const later = await enqueueJob(t.database.db, { tenantId: DEFAULT_TENANT_ID, service: 'due', operation: 'm', input: {}, maxAttempts: 1, runAt: new Date(Date.now() + 60_000) });
+    await expect.poll(() => eventsIn(before).length).toBe(2);
+    expect(eventsIn(before)).toEqual([
+      expect.objectContaining({ id: now.job.id, due: true }),
+      expect.objectContaining({ id: later.job.id, due: false }),
+    ]);
   });
 
   it('sends nothing for an update that changes no status or attempt count, or no row', async () => {

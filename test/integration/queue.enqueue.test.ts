@@ -21,7 +21,7 @@ describe('enqueueJob', () => {
     const seen: string[] = [];
     const unlisten = await t.database.listen('callgate_job', (p) => seen.push(p));
     const { job } = await enqueueJob(t.database.db, newJob());
-    await expect.poll(() => seen.flatMap((p) => parseEvents(p).events)).toContainEqual({ id: job.id, tenant: job.tenantId, status: 'pending', attempt: 0 });
+    await expect.poll(() => seen.flatMap((p) => parseEvents(p).events)).toContainEqual({ id: job.id, tenant: job.tenantId, status: 'pending', attempt: 0, due: true });
     await unlisten();
   });
 

@@ -10,13 +10,16 @@ const TENANT = '00000000-0000-0000-0000-000000000000';
 describe('parseEvents', () => {
   it('reads every row of a batched payload', () => {
     const payload = JSON.stringify([
-      [ID, TENANT, 'pending', 0],
-      [ID, TENANT, 'waiting_callback', 2147483647],
+      [ID, TENANT, 'pending', 0, false],
+      [ID, TENANT, 'waiting_callback', 2147483647, true],
+      // Sent before migration 0013: no `due`, counted as due.
+      [ID, TENANT, 'pending', 1],
     ]);
     expect(parseEvents(payload)).toEqual({
       events: [
-        { id: ID, tenant: TENANT, status: 'pending', attempt: 0 },
-        { id: ID, tenant: TENANT, status: 'waiting_callback', attempt: 2147483647 },
+        { id: ID, tenant: TENANT, status: 'pending', attempt: 0, due: false },
+        { id: ID, tenant: TENANT, status: 'waiting_callback', attempt: 2147483647, due: true },
+        { id: ID, tenant: TENANT, status: 'pending', attempt: 1, due: true },
       ],
       malformed: false,
     });
@@ -33,6 +36,6 @@ describe('parseEvents', () => {
 
   it('keeps the good rows beside bad ones and says some were dropped', () => {
     const payload = JSON.stringify([[ID, TENANT, 'no_such_status', 1], [ID], null, 'row', [1, TENANT, 'failed', 1], [ID, TENANT, 'failed', 'x']]);
-    expect(parseEvents(payload)).toEqual({ events: [{ id: ID, tenant: TENANT, status: 'failed', attempt: 0 }], malformed: true });
+    expect(parseEvents(payload)).toEqual({ events: [{ id: ID, tenant: TENANT, status: 'failed', attempt: 0, due: true }], malformed: true });
   });
 });
