@@ -109,7 +109,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // What follow-ups are built against, by whichever write ends their parent (worker, sweeper, callback).
   const followUpRules = { registry, maxInputBytes: config.maxInputBytes };
   const pool = createWorkerPool({
-    store: createJobStore(database.db, followUpRules),
+    store: createJobStore(database.db, followUpRules, { flushMs: config.completionBatchMs }),
     upstream: createUpstream({
       registry,
       clients,

@@ -134,6 +134,7 @@ const EnvSchema = z.object({
   CALLGATE_INSTANCE_ID: optionalString,
   CALLGATE_SWEEP_INTERVAL_MS: intVar(10, 3_600_000, 5_000),
   CALLGATE_DRAIN_GRACE_MS: intVar(0, 3_600_000, 10_000),
+  CALLGATE_COMPLETION_BATCH_MS: intVar(0, 10_000, 2),
   CALLGATE_MAX_RESPONSE_BYTES: intVar(1, 1_073_741_824, 1_048_576),
   CALLGATE_RETENTION: retention('7d'),
   CALLGATE_RETENTION_FAILED: retention('30d'),
@@ -173,6 +174,8 @@ export interface Config {
   readonly mockSeed: number | undefined;
   /** How often this instance looks for expired leases and overdue jobs. @default 5000 */
   readonly sweepIntervalMs: number;
+  /** How long a finished attempt waits for others to be written in the same statement (src/worker/batching-store.ts). @default 2 */
+  readonly completionBatchMs: number;
   /** On SIGTERM, how long in-flight calls may run before they are aborted and put back. @default 10000 */
   readonly drainGraceMs: number;
   /** Larger upstream response bodies end the attempt as invalid_response. @default 1 MiB */
@@ -230,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     instanceId: e.CALLGATE_INSTANCE_ID,
     sweepIntervalMs: e.CALLGATE_SWEEP_INTERVAL_MS,
     drainGraceMs: e.CALLGATE_DRAIN_GRACE_MS,
+    completionBatchMs: e.CALLGATE_COMPLETION_BATCH_MS,
     maxResponseBytes: e.CALLGATE_MAX_RESPONSE_BYTES,
     retentionMs: e.CALLGATE_RETENTION,
     failedRetentionMs: e.CALLGATE_RETENTION_FAILED,

@@ -101,8 +101,10 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   const log = opts.log.child({ component: 'worker', workerId });
   const writer = createOutcomeWriter({ store: opts.store, log, retryInitialMs: opts.writeRetry?.initialMs, retryMaxMs: opts.writeRetry?.maxMs });
   const deps = { upstream: opts.upstream, writer, metrics: opts.metrics, log, random: opts.random ?? Math.random };
-  /** In-flight runs by claim token. */
+  /** In-flight runs by claim token, from the claim until their outcome is written. */
   const running = new Map<string, { jobId: string; done: Promise<void>; controller: AbortController }>();
+  /** Runs whose call is not over: what `concurrency` limits. A run writing its outcome holds no slot. */
+  let calling = 0;
   /** Claimed ahead, waiting for a slot: RUNNING in the database, not sent. */
   let queued: Queued[] = [];
   /** Writes of queued jobs released unsent, so that stop() waits for them. */
@@ -128,7 +130,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       while (started && mayHaveMore) {
         // Free slots, plus about as many as will free up while a claim is on its way (turnover).
         const ahead = Math.min(opts.concurrency, turnover.recent());
-        const wanted = opts.concurrency - running.size + ahead - queued.length;
+        const wanted = opts.concurrency - calling + ahead - queued.length;
         if (wanted <= 0) return;
         mayHaveMore = false;
         const leaseMs = opts.leaseMs();
@@ -149,7 +151,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   /** Moves queued jobs into free slots; releases those that must not be sent (stopping, deadline passed, waited too long). */
   function startQueued() {
     const now = Date.now();
-    while (queued.length > 0 && (!started || running.size < opts.concurrency)) {
+    while (queued.length > 0 && (!started || calling < opts.concurrency)) {
       const { job, until, claimedAt } = queued.shift()!;
       if (!started) release(job, 'stopping', until);
       else if (job.deadline !== null && job.deadline.getTime() <= now) release(job, 'deadline passed', until);
@@ -160,13 +162,22 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
 
   function run(job: ClaimedJob, until: number) {
     const controller = new AbortController();
-    const done = runJob(deps, job, controller.signal, until)
+    calling++;
+    // The slot frees when the call is over: the next job starts while this one's outcome is written.
+    let over = false;
+    const called = () => {
+      if (over) return;
+      over = true;
+      calling--;
+      turnover.ended();
+      startQueued();
+      if (mayHaveMore) void fill();
+    };
+    const done = runJob(deps, job, controller.signal, until, called)
       .then((end) => ended(job.id, end))
       .finally(() => {
         running.delete(job.claimToken);
-        turnover.ended();
-        startQueued();
-        if (mayHaveMore) void fill();
+        called(); // in case the run ended without its call ending (a bug of ours)
       });
     running.set(job.claimToken, { jobId: job.id, done, controller });
   }

@@ -25,11 +25,14 @@ export interface RunEnd {
   unwritten: boolean;
 }
 
-/** `until`: when (Date.now() ms) to stop trying to write the outcome, shortly before the lease ends. */
-export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSignal, until: number): Promise<RunEnd> {
+/**
+ * `until`: when (Date.now() ms) to stop trying to write the outcome, shortly before the lease ends.
+ * `called`: told when the call is over and only the write remains (the pool's slot is free then).
+ */
+export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSignal, until: number, called?: () => void): Promise<RunEnd> {
   const log = deps.log.child({ jobId: job.id, service: job.service, operation: job.operation, attempt: job.attempts });
   try {
-    const { outcome, attempt, retry } = await deps.upstream(job, signal);
+    const { outcome, attempt, retry } = await deps.upstream(job, signal).finally(called);
     const decision = decide(outcome, job, { retry, jitter: deps.random() }, new Date());
     const written = await deps.writer.write(job, decision, attempt, until);
     if (written.kind === 'unwritten') return { unwritten: true };

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       pollIntervalMs: 1_000,
       sweepIntervalMs: 5_000,
       drainGraceMs: 10_000,
+      completionBatchMs: 2,
       maxResponseBytes: 1_048_576,
       retentionMs: 7 * 86_400_000,
       failedRetentionMs: 30 * 86_400_000,

@@ -234,7 +234,7 @@ describe('worker pool', () => {
       up.answer(b);
       await tick();
       expect(up.calls).not.toContain(c.claimToken);
-      expect(store.writes.at(-1)).toMatchObject({ jobId: 'c', decision: { kind: 'expire' }, attempt: { outcome: 'expired', durationMs: 0 } });
+      expect(store.writes.find((w) => w.jobId === 'c')).toMatchObject({ jobId: 'c', decision: { kind: 'expire' }, attempt: { outcome: 'expired', durationMs: 0 } });
       expect(finished).toHaveBeenCalledWith('s', 'o', 'expired');
     });
 
@@ -245,7 +245,7 @@ describe('worker pool', () => {
       up.answer(b);
       await tick();
       expect(up.calls).not.toContain(c.claimToken);
-      expect(store.writes.at(-1)).toMatchObject({ jobId: 'c', decision: { kind: 'put_back', reason: 'released unsent: waited too long' }, attempt: undefined });
+      expect(store.writes.find((w) => w.jobId === 'c')).toMatchObject({ jobId: 'c', decision: { kind: 'put_back', reason: 'released unsent: waited too long' }, attempt: undefined });
     });
 
     it('drains: queued jobs are released unsent at once, the running call keeps its grace', async () => {
