@@ -1,6 +1,6 @@
 // The in-process worker pool: up to `concurrency` jobs at once, claimed in batches as slots free
-// up, and a few more claimed ahead into a local queue (about as many as free up while a claim is
-// on its way), so that a slot that frees takes its next job without a round trip. A queued job is
+// up, and more claimed ahead into a local queue (about as many as free up while a claim is on its
+// way, at most four per slot), so that a slot that frees takes its next job without a round trip. A queued job is
 // never sent after its cancel, its deadline or stop(): it is released unsent (PENDING again with
 // its attempt given back, or EXPIRED past its deadline), as is one that waited too long. NOTIFY
 // of a new job wakes it at once (nudge); the poll timer is only the fallback, and the retry after
@@ -31,6 +31,11 @@ const WRITE_BEFORE_LEASE_END_MS = 1_000;
  * long still ends, and its outcome is written, before the lease runs out.
  */
 const MAX_QUEUED_MS = 1_000;
+/**
+ * The local queue holds at most this many jobs per slot: enough that one claim brings the work of
+ * several calls (a claim takes a few milliseconds, a call to a fast upstream less).
+ */
+const AHEAD_PER_SLOT = 4;
 /** The window over which the pool counts ended runs to size its local queue. */
 const TURNOVER_WINDOW_MS = 250;
 
@@ -129,7 +134,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
     try {
       while (started && mayHaveMore) {
         // Free slots, plus about as many as will free up while a claim is on its way (turnover).
-        const ahead = Math.min(opts.concurrency, turnover.recent());
+        const ahead = Math.min(opts.concurrency * AHEAD_PER_SLOT, turnover.recent());
         const wanted = opts.concurrency - calling + ahead - queued.length;
         if (wanted <= 0) return;
         mayHaveMore = false;
