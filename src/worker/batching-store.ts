@@ -19,9 +19,16 @@ import type { JobStore } from './store';
 export interface BatchingOptions {
   /** How long the first write of a batch waits for others. @default 2 */
   flushMs?: number | undefined;
-  /** A batch this large is sent at once. @default 128 */
+  /** A batch this large is sent at once. @default 256 */
   maxBatch?: number | undefined;
 }
+
+/**
+ * Two batches may be written at once, so that a slow commit does not hold up the next one. They
+ * lock different rows, except after a takeover puts two claims of one job in two batches: should
+ * that ever deadlock, both batches fall back to single-job writes.
+ */
+const MAX_FLUSHING = 2;
 
 interface Waiting {
   job: ClaimedJob;
@@ -51,17 +58,17 @@ export function createBatchingStore(
   opts: BatchingOptions = {},
 ): JobStore {
   const flushMs = opts.flushMs ?? 2;
-  const maxBatch = opts.maxBatch ?? 128;
+  const maxBatch = opts.maxBatch ?? 256;
   let waiting: Waiting[] = [];
   let timer: NodeJS.Timeout | undefined;
-  /** One batch at a time: writes that end while one is being written form the next. */
-  let flushing = false;
+  /** Batches being written: at most MAX_FLUSHING; writes that end meanwhile form the next. */
+  let flushing = 0;
 
   async function flush(): Promise<void> {
     clearTimeout(timer);
     timer = undefined;
-    if (flushing || waiting.length === 0) return;
-    flushing = true;
+    if (flushing >= MAX_FLUSHING || waiting.length === 0) return;
+    flushing++;
     const batch = waiting.slice(0, maxBatch);
     waiting = waiting.slice(batch.length);
     try {
@@ -71,7 +78,7 @@ export function createBatchingStore(
       if (isDatabaseUnavailable(err)) for (const w of batch) w.reject(err);
       else await Promise.all(batch.map((w) => single.write(w.job, w.decision, w.finish.attempt).then(w.resolve, w.reject)));
     } finally {
-      flushing = false;
+      flushing--;
       // What ended while this batch was written goes now: it has waited long enough.
       if (waiting.length > 0) void flush();
     }

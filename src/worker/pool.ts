@@ -1,8 +1,9 @@
 // The in-process worker pool: up to `concurrency` jobs at once, claimed in batches as slots free
 // up, and more claimed ahead into a local queue (about as many as free up while a claim is on its
-// way, at most four per slot), so that a slot that frees takes its next job without a round trip. A queued job is
-// never sent after its cancel, its deadline or stop(): it is released unsent (PENDING again with
-// its attempt given back, or EXPIRED past its deadline), as is one that waited too long. NOTIFY
+// way, at most four per slot), so that a slot that frees takes its next job without a round trip.
+// A queued job is never sent after its cancel, its deadline or stop(): it is released unsent
+// (PENDING again with its attempt given back, or EXPIRED past its deadline), as is one that
+// waited too long. NOTIFY
 // of a new job wakes it at once (nudge); the poll timer is only the fallback, and the retry after
 // a failed claim, so a lost connection never turns into a hot loop. stop() drains:
 // no new claims, in-flight calls and unwritten outcomes get a grace period, then the calls are
