@@ -6,10 +6,11 @@
 // retry, for jobs that carry no follow-ups; the rest stay single-job writes in finish.ts.
 //
 // The statement is pre-built text with one JSON parameter (the batch), the same for 1 row or 500:
-// the driver prepares it once per connection, and nothing is built per call.
+// it runs as a named prepared statement (src/db/prepared.ts), so the driver prepares it once per
+// connection and each batch is one round trip, and nothing is built per call.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { selectRows } from '../db/rows';
+import { preparedRows } from '../db/prepared';
 import type { JobStatus } from '../db/schema';
 import { supersedeIfTakenBack, type AttemptRecord, type Ended } from './finish';
 
@@ -84,8 +85,9 @@ function encode({ jobId, claimToken, ending, attempt }: BatchedFinish): Record<s
  */
 export async function endAttempts(db: Db, batch: readonly BatchedFinish[]): Promise<Ended[]> {
   if (batch.length === 0) return [];
-  const rows = await selectRows<{ id: string; token: string; status: JobStatus; attempts: number; run_at_ms: number }>(
+  const rows = await preparedRows<{ id: string; token: string; status: JobStatus; attempts: number; run_at_ms: number }>(
     db,
+    'callgate_end_attempts',
     sql`${END_ATTEMPTS_HEAD}${JSON.stringify(batch.map(encode))}${END_ATTEMPTS_TAIL}`,
   );
   const byToken = new Map(rows.map((r) => [r.token, { id: r.id, status: r.status, attempts: r.attempts, runAt: new Date(r.run_at_ms) }]));
