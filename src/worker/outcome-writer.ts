@@ -48,26 +48,27 @@ export function createOutcomeWriter(opts: OutcomeWriterOptions): OutcomeWriter {
 
   return {
     async write(job, decision, attempt, until) {
-      const log = opts.log.child({ jobId: job.id, decision: decision.kind });
+      // Made only when there is something to say: a child logger per write was a visible share of the drain's CPU.
+      const log = () => opts.log.child({ jobId: job.id, decision: decision.kind });
       for (let delay = initialMs, tries = 1; ; delay = Math.min(delay * 2, maxMs), tries++) {
         try {
           const ended = await opts.store.write(job, decision, attempt);
-          if (tries > 1) log.info({ tries }, 'outcome written after the database came back');
+          if (tries > 1) log().info({ tries }, 'outcome written after the database came back');
           return { kind: 'written', ended };
         } catch (err) {
           if (!isDatabaseUnavailable(err)) {
-            log.error({ err }, 'could not record the attempt; the job stays RUNNING until its lease runs out');
+            log().error({ err }, 'could not record the attempt; the job stays RUNNING until its lease runs out');
             return { kind: 'unwritten' };
           }
           if (stopped || Date.now() + delay >= until) {
             const why = stopped ? 'the instance is stopping' : 'its lease is about to run out';
-            log.error(
+            log().error(
               { err, tries },
               `outcome not written: the database is unreachable and ${why}; the job will be taken back and called again with the same Idempotency-Key`,
             );
             return { kind: 'unwritten' };
           }
-          if (tries === 1) log.warn({ err }, 'database unreachable; keeping the outcome and trying again');
+          if (tries === 1) log().warn({ err }, 'database unreachable; keeping the outcome and trying again');
           await pause(delay);
         }
       }
