@@ -32,6 +32,13 @@ services:
         method: POST
         path: /charges
         input: { type: object, required: [amount], properties: { amount: { type: integer, minimum: 1 } } }
+        async:
+          callbackField: callback_url
+          correlationField: charge_request_id
+          timeout: 5m
+          verify: { standardWebhooks: { secretEnv: PAYMENTS_WEBHOOK_SECRET } }
+          result: { status: /status, succeededWhen: [paid], failedWhen: [declined] }
+        onSuccess: [{ service: mock, operation: echo, input: { charge: "{{output.id}}" } }]
       - name: getCharge
         method: GET
         path: '/charges/{chargeId}'
@@ -283,10 +290,17 @@ describe.skipIf(!hasPgServer())(`callgate CLI on PostgreSQL ${pgSkipReason()}`, 
         'getCharge     GET     /charges/{chargeId}  2000 ms  3 attempts, fixed 1000..60000 ms',
       ].join('\n'),
     );
+    expect(show.stdout).toContain(
+      [
+        'createCharge async: waits up to 5m for a callback (Standard Webhooks with $PAYMENTS_WEBHOOK_SECRET); return address in body field callback_url, correlation id in charge_request_id',
+        'createCharge onSuccess: mock.echo',
+      ].join('\n'),
+    );
     expect(show.stdout).toContain('createCharge input schema:\n  {\n    "type": "object",');
     const payments = JSON.parse(showJson.stdout);
     expect(payments.breaker).toEqual({ errorThresholdPercentage: 50, volumeThreshold: 10, resetTimeoutMs: 10_000 });
     expect(payments.operations[1]).toMatchObject({ name: 'getCharge', timeoutMs: 2000, retry: { maxAttempts: 3, backoff: 'fixed' } });
+    expect(payments.operations[0]).toMatchObject({ async: { timeout: '5m' }, onSuccess: [{ service: 'mock', operation: 'echo' }], onFailure: [] });
     expect([missing.code, missing.stderr]).toEqual([3, 'callgate: no service named "nope" (see `callgate services list`)\n']);
   });
 
