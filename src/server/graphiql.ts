@@ -31,6 +31,28 @@ mutation CallService {
 `,
   },
   {
+    query: `# An async provider (simulated): the refund waits for its
+# signed callback (WAITING_CALLBACK), then succeeds, and
+# its success sends a receipt built from its output.
+# Follow it in WatchJob; job(id) { followUps { ... } }.
+mutation Refund {
+  callService(input: {
+    service: "payments", operation: "refund"
+    input: { chargeId: "ch_1", amount: 500 }
+    correlationId: "order-42"
+    followUps: { onSuccess: [{
+      service: "mail", operation: "send"
+      input: { to: "ada@example.com", subject: "Your refund {{output.id}}", amount: "{{output.amount}}" }
+    }] }
+  }) {
+    __typename
+    ... on CallServiceSuccess { job { id status } }
+    ... on Error { message }
+  }
+}
+`,
+  },
+  {
     query: `# The job now, then each change until a final status,
 # over graphql-ws. Put the id CallService answered
 # into the variables below.
