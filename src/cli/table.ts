@@ -1,7 +1,7 @@
 // Plain-text output for terminals: aligned columns, key/value lists, and the few value formats
 // (times, ages, milliseconds, rates) every command shares, so all tables read alike.
 
-export interface Column {
+interface Column {
   header: string;
   /** Numbers read best right-aligned. @default 'left' */
   align?: 'left' | 'right';

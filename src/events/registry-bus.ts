@@ -5,7 +5,7 @@ import type { Database } from '../db/client';
 import type { Logger } from '../logger';
 import { REGISTRY_CHANNEL, type LiveRegistry } from '../registry';
 
-export interface RegistryFollower {
+interface RegistryFollower {
   start(): Promise<void>;
   stop(): Promise<void>;
 }

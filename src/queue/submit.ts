@@ -32,7 +32,7 @@ export type SubmitResult =
   | { kind: 'invalid_input'; violations: Violation[] }
   | { kind: 'idempotency_conflict'; idempotencyKey: string; jobId: string };
 
-export interface SubmitLimits {
+interface SubmitLimits {
   /** Larger inputs (as JSON) are refused before they are stored. */
   maxInputBytes: number;
 }

@@ -3,7 +3,6 @@ export {
   countOpenJobs,
   deleteApiService,
   insertApiService,
-  loadApiServices,
   REGISTRY_CHANNEL,
   replaceApiService,
   setServiceMode,

@@ -271,7 +271,7 @@ export function parseServiceDefinition(raw: unknown, registered: OperationLookup
 }
 
 /** Whether a service (and, when named, its operation) exists for whoever is registering. */
-export type OperationLookup = (service: string, operation?: string) => boolean;
+type OperationLookup = (service: string, operation?: string) => boolean;
 
 /** The input and output schemas that ajv cannot compile: checked here so that no job ever meets one. */
 function schemaProblems(s: ServiceDef): string[] {
