@@ -13,7 +13,7 @@ type Result<K extends CallResult['kind']> = Extract<CallResult, { kind: K }>;
 type ErrorResult<K extends Exclude<CallResult['kind'], 'enqueued'>> = Result<K> & { message: string };
 
 const MAX_ATTEMPTS_LIMIT = 100;
-/** Registry names are at most 64 characters (registry/load-file.ts): a longer one names nothing, and is not echoed back. */
+/** Registry names are at most 64 characters (registry/service-schema.ts): a longer one names nothing, and is not echoed back. */
 const MAX_NAME_LENGTH = 64;
 const PRIORITY_RANGE = 1_000_000;
 
