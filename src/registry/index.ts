@@ -3,6 +3,7 @@ export {
   countOpenJobs,
   deleteApiService,
   insertApiService,
+  parseRegistryChange,
   REGISTRY_CHANNEL,
   replaceApiService,
   setServiceMode,

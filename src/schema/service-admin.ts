@@ -108,8 +108,9 @@ function ownService(ctx: GraphQLContext, name: string): { service: ServiceDef } 
 }
 
 /**
- * Every instance reloads on the NOTIFY; this one at once, so the answer and the caller's next call
- * see the change. `written` stands in only if a concurrent delete already removed the service.
+ * Every other instance reloads on the NOTIFY; this one at once (its follower skips its own NOTIFY),
+ * so the answer and the caller's next call see the change. `written` stands in only if a concurrent
+ * delete already removed the service.
  */
 async function saved(ctx: GraphQLContext, written: ServiceDef): Promise<Saved> {
   await ctx.registry.reload(ctx.db);
@@ -136,7 +137,7 @@ builder.mutationFields((t) => ({
       if ('kind' in checked) return checked;
       const taken: NameTaken = { kind: 'name_taken', service: input.name, message: `a service named "${input.name}" exists` };
       if (ctx.registry.service(input.name)) return taken;
-      if (!(await insertApiService(ctx.db, ctx.tenantId, checked.def))) return taken;
+      if (!(await insertApiService(ctx.db, ctx.tenantId, checked.def, ctx.registry.origin))) return taken;
       return saved(ctx, { ...checked.def, tenantId: ctx.tenantId });
     },
   }),
@@ -150,7 +151,7 @@ builder.mutationFields((t) => ({
       if ('kind' in own) return own;
       const checked = validated(input, ctx);
       if ('kind' in checked) return checked;
-      if (!(await replaceApiService(ctx.db, ctx.tenantId, checked.def))) return notFound(input.name);
+      if (!(await replaceApiService(ctx.db, ctx.tenantId, checked.def, ctx.registry.origin))) return notFound(input.name);
       return saved(ctx, { ...checked.def, tenantId: ctx.tenantId });
     },
   }),
@@ -162,7 +163,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { name }, ctx) => {
       const own = ownService(ctx, name);
       if ('kind' in own) return own;
-      if (!(await deleteApiService(ctx.db, ctx.tenantId, name))) {
+      if (!(await deleteApiService(ctx.db, ctx.tenantId, name, ctx.registry.origin))) {
         const openJobs = await countOpenJobs(ctx.db, name);
         if (openJobs === 0) return notFound(name);
         return { kind: 'in_use' as const, service: name, openJobs, message: `service "${name}" has ${openJobs} open jobs` };
@@ -182,7 +183,7 @@ builder.mutationFields((t) => ({
       const service = ctx.registry.service(name);
       if (!service) return notFound(name);
       if (service.tenantId === undefined && !isPlatformAdmin(ctx.caller)) return readOnly(name);
-      await setServiceMode(ctx.db, name, mode);
+      await setServiceMode(ctx.db, name, mode, ctx.registry.origin);
       return saved(ctx, { ...service, mode });
     },
   }),
