@@ -34,7 +34,7 @@ export {
   type JobPayload,
   type AttemptLogEntry,
 } from './read';
-export { submitJob, type JobRequest, type SubmitResult } from './submit';
+export { checkCall, submitJob, type JobRequest, type SubmitResult } from './submit';
 export { pruneFinishedJobs, type Retention } from './prune';
 export { jobStats, jobStatsStatement, DEFAULT_STATS_WINDOW_MS, type JobStat } from './stats';
 export { failingServices, failingServicesStatement, DEFAULT_MIN_FAILURES, type FailingOperation } from './failing';

@@ -148,7 +148,6 @@ builder.mutationFields((t) => ({
         ctx.registry,
         {
           ...input,
-          // Inline JSON literals arrive as null-prototype objects; storing wants plain JSON.
           input: plainJson(input.input ?? null),
           followUps: input.followUps ? (plainJson(input.followUps) as Partial<FollowUps>) : null,
           tenantId: ctx.tenantId,
@@ -161,7 +160,8 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-function plainJson(value: unknown): unknown {
+/** Inline JSON literals arrive as null-prototype objects; storing, comparing and validating want plain JSON. */
+export function plainJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value)) as unknown;
 }
 
@@ -169,7 +169,7 @@ function rateLimited(retryAfterSeconds: number): ErrorResult<'rate_limited'> {
   return { kind: 'rate_limited', retryAfterSeconds, message: `too many calls: retry in ${retryAfterSeconds} s` };
 }
 
-function messageOf(r: Exclude<SubmitResult, { kind: 'enqueued' }>): string {
+export function messageOf(r: Exclude<SubmitResult, { kind: 'enqueued' }>): string {
   switch (r.kind) {
     case 'unknown_service':
       return `unknown service "${r.service}"`;

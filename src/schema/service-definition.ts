@@ -4,6 +4,7 @@ import { MOCK_TEMPLATES, mockTemplate } from '../clients/mock-templates';
 import { parseServiceDefinition, type ServiceDef } from '../registry';
 import { forbiddenCallbackEnvNames, forbiddenEnvNames, tenantSecretPrefix } from '../registry/tenant-secrets';
 import { builder } from './builder';
+import { plainJson } from './call-service';
 import type { GraphQLContext } from './context';
 import { HttpMethodEnum, ServiceKindEnum } from './service';
 
@@ -74,8 +75,7 @@ function definitionOf(input: DefinitionInput): { raw: unknown; problems: string[
     const found = template(serviceTemplate);
     if (found) ops = [{ name: found.operation, input: found.input, mock: found.mock }];
   }
-  // Inline JSON literals arrive as null-prototype objects; the validator and the table want plain JSON.
-  const raw: unknown = JSON.parse(JSON.stringify({ ...service, ...(operations || serviceTemplate ? { operations: ops } : {}) }));
+  const raw = plainJson({ ...service, ...(operations || serviceTemplate ? { operations: ops } : {}) });
   return { raw, problems };
 }
 

@@ -2,9 +2,10 @@
 // (no job, no retry, no breaker), so an admin can try a definition or a mode before traffic does.
 import { randomUUID } from 'node:crypto';
 import type { ServiceMode } from '../db/schema';
+import { checkCall } from '../queue';
 import { AttemptOutcomeEnum } from './attempt-log';
 import { builder } from './builder';
-import { InvalidInputError } from './call-service';
+import { InvalidInputError, messageOf, plainJson } from './call-service';
 import { NotFoundError } from './job-actions';
 import { ServiceModeEnum } from './service';
 import { notFound } from './service-admin';
@@ -46,16 +47,13 @@ builder.mutationFields((t) => ({
       mode: t.arg({ type: ServiceModeEnum }),
     },
     resolve: async (_root, args, ctx) => {
-      const found = ctx.registry.service(args.name);
-      const operation = found && ctx.registry.operation(args.name, args.operation);
-      if (!found || !operation) return notFound(found ? `${args.name}.${args.operation}` : args.name);
-      const input = JSON.parse(JSON.stringify(args.input ?? null)) as unknown;
-      const violations = ctx.registry.validateInput(found.name, operation.name, input);
-      if (violations.length > 0) {
-        const message = `input does not match the operation's schema: ${violations.map((v) => `${v.path} ${v.message}`).join('; ')}`;
-        return { kind: 'invalid_input' as const, violations, message };
-      }
-      const service = args.mode ? { ...found, mode: args.mode } : found;
+      const input = plainJson(args.input ?? null);
+      const checked = checkCall(ctx.registry, { service: args.name, operation: args.operation, input }, ctx.callLimits.maxInputBytes);
+      if (checked.kind === 'unknown_service') return notFound(args.name);
+      if (checked.kind === 'unknown_operation') return notFound(`${args.name}.${args.operation}`);
+      if (checked.kind === 'invalid_input') return { ...checked, message: messageOf(checked) };
+      const { operation } = checked;
+      const service = args.mode ? { ...checked.service, mode: args.mode } : checked.service;
       const id = `test-${randomUUID()}`;
       const started = performance.now();
       const result = await ctx.clients[service.kind].call({
