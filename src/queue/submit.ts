@@ -65,7 +65,7 @@ export async function submitJob(enqueue: Enqueue, registry: Registry, req: JobRe
     maxAttempts: req.maxAttempts ?? registry.retryPolicy(service, operation).maxAttempts,
     followUps: accepted.followUps,
   });
-  if (deduplicated && !sameCall(job, req)) return { kind: 'idempotency_conflict', idempotencyKey: req.idempotencyKey!, jobId: job.id };
+  if (deduplicated && !sameCall(job, req, accepted.followUps)) return { kind: 'idempotency_conflict', idempotencyKey: req.idempotencyKey!, jobId: job.id };
   return { kind: 'enqueued', job, deduplicated };
 }
 
@@ -98,9 +98,18 @@ function keyViolations(req: Call): Violation[] {
   });
 }
 
-/** A repeated key is the same call only for the same service, operation and input (key order aside, as jsonb keeps it). */
-function sameCall(job: JobRow, req: JobRequest): boolean {
-  return job.service === req.service && job.operation === req.operation && isDeepStrictEqual(job.input, req.input);
+/**
+ * A repeated key is the same call only for the same service, operation, input and follow-ups (key
+ * order aside, as jsonb keeps it). The follow-ups compared are the stored list, the operation's
+ * and the caller's, as JSON: jsonb drops the keys whose value is undefined.
+ */
+function sameCall(job: JobRow, req: JobRequest, followUps: FollowUps | null): boolean {
+  return (
+    job.service === req.service &&
+    job.operation === req.operation &&
+    isDeepStrictEqual(job.input, req.input) &&
+    isDeepStrictEqual(job.followUps, JSON.parse(JSON.stringify(followUps)))
+  );
 }
 
 function earliest(a: Date | null | undefined, b: Date | undefined): Date | null {

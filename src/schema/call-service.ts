@@ -59,7 +59,7 @@ export const InvalidInputError = builder.objectRef<ErrorResult<'invalid_input'>>
 });
 
 const IdempotencyConflictError = builder.objectRef<ErrorResult<'idempotency_conflict'>>('IdempotencyConflictError').implement({
-  description: 'The idempotencyKey already names a job for another service, operation or input; no job was created.',
+  description: 'The idempotencyKey already names a job for another service, operation, input or follow-ups; no job was created.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
     message: t.exposeString('message'),
@@ -178,6 +178,6 @@ export function messageOf(r: Exclude<SubmitResult, { kind: 'enqueued' }>): strin
     case 'invalid_input':
       return `invalid input: ${r.violations.map((v) => `${v.path} ${v.message}`).join('; ')}`;
     case 'idempotency_conflict':
-      return `idempotencyKey already names job ${r.jobId} for another service, operation or input`;
+      return `idempotencyKey already names job ${r.jobId} for another service, operation, input or follow-ups`;
   }
 }
