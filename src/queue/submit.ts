@@ -72,7 +72,7 @@ export async function submitJob(enqueue: Enqueue, registry: Registry, req: JobRe
 /** A call as callService and testService receive it; only callService's carry keys. */
 type Call = Pick<JobRequest, 'service' | 'operation' | 'input' | 'idempotencyKey' | 'correlationId'>;
 
-export type CheckedCall =
+type CheckedCall =
   | { kind: 'checked'; service: ServiceDef; operation: OperationDef }
   | Extract<SubmitResult, { kind: 'unknown_service' | 'unknown_operation' | 'invalid_input' }>;
 

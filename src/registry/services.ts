@@ -113,7 +113,7 @@ export async function loadApiServices(db: Db): Promise<ServiceDef[]> {
  * table is small), and the origin, the writing instance's LiveRegistry.origin: that one reloaded
  * already, so its follower skips the message.
  */
-export interface RegistryChange {
+interface RegistryChange {
   service: string;
   origin: string;
 }
