@@ -17,9 +17,9 @@ import type { LiveRegistry } from '../registry';
 import { callbackSecretEnv } from '../registry/tenant-secrets';
 
 /** Provider callbacks are small status reports; 256 KiB is far above any we know and caps a flood. */
-export const MAX_CALLBACK_BYTES = 256 * 1024;
+const MAX_CALLBACK_BYTES = 256 * 1024;
 
-export interface CallbackRouteOptions {
+interface CallbackRouteOptions {
   db: Db;
   registry: LiveRegistry;
   callbackSecret: CallbackSecret;

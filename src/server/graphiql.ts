@@ -2,7 +2,7 @@
 // fonts and editor workers inlined: nothing from a CDN), opening on callgate's example tabs.
 import type { GraphiQLOptions } from 'graphql-yoga';
 
-export type GraphiQLTab = NonNullable<GraphiQLOptions['defaultTabs']>[number];
+type GraphiQLTab = NonNullable<GraphiQLOptions['defaultTabs']>[number];
 
 /**
  * The tabs a first visit opens, one operation each (its name is the tab's title), so the play
