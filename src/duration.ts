@@ -14,7 +14,7 @@ export class DurationError extends Error {
   override name = 'DurationError';
 }
 
-export interface DurationBounds {
+interface DurationBounds {
   /** @default 1 ms: any positive duration */
   minMs?: number;
   /** @default MAX_DURATION_MS */

@@ -2,7 +2,7 @@
 // (filled from the parent job): one syntax, so what works in one works in the other.
 
 /** The values a template may name: `{{input.a.b}}`, `{{jobId}}`, … (the roots a caller offers). */
-export type TemplateContext = Readonly<Record<string, unknown>>;
+type TemplateContext = Readonly<Record<string, unknown>>;
 
 /** A string that is exactly one placeholder; `[^{}]` keeps two placeholders from reading as one. */
 const WHOLE_PLACEHOLDER = /^\{\{\s*([^{}]+?)\s*\}\}$/;

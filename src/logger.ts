@@ -23,7 +23,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
  * its SQL (placeholders only) and the database's error, but not `params`, which drizzle also
  * spells into the message and the stack.
  */
-export function serializeError(err: unknown): unknown {
+function serializeError(err: unknown): unknown {
   const failed = failedQueryIn(err);
   if (!failed) return err instanceof Error ? pino.stdSerializers.err(err) : err;
   return {

@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { insertApiKey } from '../db/tenants';
 import type { ApiKey, ApiKeyRole } from '../db/schema';
 
-export const API_KEY_PREFIX = 'cg_live_';
+const API_KEY_PREFIX = 'cg_live_';
 /** 256 bits: far beyond guessing, and a plain hash is enough (no salt or slow hash needed for random keys). */
 const KEY_BYTES = 32;
 /** `cg_live_` and 4 characters: tells a tenant's keys apart in a log without weakening them (24 bits of 256). */
@@ -21,11 +21,11 @@ export function isWellFormedApiKey(key: string): boolean {
   return KEY_SHAPE.test(key);
 }
 
-export function visiblePrefix(key: string): string {
+function visiblePrefix(key: string): string {
   return key.slice(0, VISIBLE_CHARS);
 }
 
-export interface IssuedKey {
+interface IssuedKey {
   /** Shown to the caller once; nowhere else. */
   key: string;
   row: ApiKey;

@@ -12,13 +12,13 @@ import type { Credential } from './credentials';
  * How long a looked-up key (or a refusal) is trusted: a key revoked on another instance stops
  * working within this time. Revocation on the same instance applies at once (forget()).
  */
-export const KEY_CACHE_MS = 5_000;
+const KEY_CACHE_MS = 5_000;
 /** lastUsedAt is a "still in use?" hint for admins: minute precision is plenty, and spares a write per request. */
 const LAST_USED_WRITE_MS = 60_000;
 /** Bounds the cache against a flood of distinct bogus keys; past it the cache starts over. */
 const MAX_CACHED_KEYS = 10_000;
 
-export type Admission =
+type Admission =
   | { ok: true; caller: Caller }
   /** missing: no key where one is required; invalid: malformed, unknown or revoked. */
   | { ok: false; reason: 'missing' | 'invalid' };
@@ -36,7 +36,7 @@ interface CacheEntry {
   keyId?: string | undefined;
 }
 
-export interface AuthenticatorOptions {
+interface AuthenticatorOptions {
   db: Db;
   log: Logger;
   /** Production: a request without a key is refused. Otherwise it runs as DEV_CALLER. */

@@ -9,7 +9,7 @@ import type { OperationDef, ServiceDef } from '../registry/types';
 
 export type CallbackSecret = (service: ServiceDef, operation: OperationDef) => string | undefined;
 
-export interface CallbackSecretOptions {
+interface CallbackSecretOptions {
   secret: (name: string) => string | undefined;
   production: boolean;
   log: Logger;

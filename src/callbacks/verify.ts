@@ -5,15 +5,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CallbackVerify } from '../db/schema';
 
 /** The spec's tolerance: a delivery older or further in the future than this is refused as a replay. */
-export const TIMESTAMP_TOLERANCE_S = 5 * 60;
+const TIMESTAMP_TOLERANCE_S = 5 * 60;
 const WHSEC_PREFIX = 'whsec_';
 
-export type Verified = { ok: true; webhookId: string | undefined } | { ok: false; status: 400 | 401; reason: string };
+type Verified = { ok: true; webhookId: string | undefined } | { ok: false; status: 400 | 401; reason: string };
 
 type Headers = Record<string, string | string[] | undefined>;
 
 /** The secret's key bytes: `whsec_<base64>` as the spec writes it (the prefix is optional). */
-export function standardWebhooksKey(secret: string): Buffer {
+function standardWebhooksKey(secret: string): Buffer {
   return Buffer.from(secret.startsWith(WHSEC_PREFIX) ? secret.slice(WHSEC_PREFIX.length) : secret, 'base64');
 }
 

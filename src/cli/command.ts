@@ -46,7 +46,7 @@ export interface CommandContext {
 }
 
 /** What a command prints: `text` by default, `json` (JSON.stringify'd) with --json. */
-export interface Output {
+interface Output {
   text: string;
   json: unknown;
 }

@@ -13,7 +13,7 @@ import { CliError, EXIT } from './command';
  */
 const CONNECT_TIMEOUT_MS = 10_000;
 
-export interface OpenFor {
+interface OpenFor {
   /** `migrate` may create the embedded database; every other command needs one that exists. */
   create: boolean;
 }

@@ -8,9 +8,7 @@ import {
   DEFAULT_STATS_WINDOW_MS,
   CANCELLABLE,
   failingServices,
-  getJob,
   jobStats,
-  listAttempts,
   listJobs,
   retryJob,
   RETRYABLE,
@@ -27,7 +25,8 @@ import {
   type OptionSpec,
   type Values,
 } from './command';
-import { formatAge, formatNumber, formatRate, formatTime, NONE, renderFields, renderTable, truncate } from './table';
+import { showJob } from './job-details';
+import { ERROR_WIDTH, formatAge, formatNumber, formatRate, formatTime, renderTable, truncate } from './table';
 
 /** The GraphQL defaults: recent enough to show an incident, wide enough to hold a few thousand calls. */
 const DEFAULT_WINDOW = formatDuration(DEFAULT_STATS_WINDOW_MS);
@@ -35,8 +34,6 @@ const DEFAULT_WINDOW = formatDuration(DEFAULT_STATS_WINDOW_MS);
 const DEFAULT_LIST_LIMIT = 20;
 /** listJobs reads one page; past this a script should page through GraphQL's `jobs` instead. */
 const MAX_LIST_LIMIT = 1_000;
-/** Error messages in tables are cut here; --json and `jobs show` have them whole. */
-const ERROR_WIDTH = 60;
 
 const windowOption: OptionSpec = { type: 'string', value: 'duration', description: `window ending now, like 90m, 1h, 7d (default ${DEFAULT_WINDOW}, at most 30d)` };
 
@@ -70,27 +67,6 @@ const jobsListTable = (jobs: readonly JobRow[]) =>
     ],
     jobs.map((j) => [j.id, j.status, j.service, j.operation, `${j.attempts}/${j.maxAttempts}`, formatTime(j.createdAt), truncate(j.lastError, ERROR_WIDTH)]),
   );
-
-function jobFields(j: JobRow): string {
-  return renderFields([
-    ['id', j.id],
-    ['status', j.status],
-    ['service', `${j.service}.${j.operation}`],
-    ['attempts', `${j.attempts}/${j.maxAttempts}`],
-    ['priority', String(j.priority)],
-    ['created', formatTime(j.createdAt)],
-    ['run at', formatTime(j.runAt)],
-    ['started', formatTime(j.startedAt)],
-    ['completed', formatTime(j.completedAt)],
-    ['deadline', formatTime(j.deadline)],
-    ['locked by', j.lockedBy ?? NONE],
-    ['idempotency key', j.idempotencyKey ?? NONE],
-    ['correlation id', j.correlationId ?? NONE],
-    ['last error', j.lastError ?? NONE],
-    ['input', JSON.stringify(j.input)],
-    ['output', j.output === null ? NONE : JSON.stringify(j.output)],
-  ]);
-}
 
 /** The action's result, or the error (and exit code) a script can branch on. */
 function acted(r: ActionResult, done: string): { text: string; json: unknown } {
@@ -204,28 +180,10 @@ export const jobsCommands: readonly Command[] = [
   {
     path: ['jobs', 'show'],
     args: ['ID'],
-    summary: 'one job with its attempts',
+    summary: 'one job with its parent, follow-ups, callback times and attempts',
     help: TENANT_NOTE,
     async run({ args: [id] }, ctx) {
-      const { db } = await ctx.database();
-      const job = await getJob(db, DEFAULT_TENANT_ID, id!);
-      if (!job) throw notFound(`job ${id} not found`);
-      const attempts = await listAttempts(db, job.id);
-      const attemptTable = renderTable(
-        [
-          { header: '#', align: 'right' },
-          { header: 'OUTCOME' },
-          { header: 'HTTP', align: 'right' },
-          { header: 'MS', align: 'right' },
-          { header: 'STARTED' },
-          { header: 'ERROR' },
-        ],
-        attempts.map((a) => [String(a.attempt), a.outcome, a.httpStatus === null ? NONE : String(a.httpStatus), String(a.durationMs), formatTime(a.startedAt), truncate(a.error, ERROR_WIDTH)]),
-      );
-      return {
-        text: `${jobFields(job)}\n\n${attempts.length ? attemptTable : 'no attempts yet'}`,
-        json: { ...job, attemptLog: attempts },
-      };
+      return showJob((await ctx.database()).db, id!);
     },
   },
   {

@@ -7,7 +7,7 @@ import { CliError, COMMON_OPTIONS, EXIT, usageError, type Command } from './comm
 import { openCliDatabase } from './database';
 import { commandHelp, groupHelp, topHelp } from './help';
 
-export interface CliIo {
+interface CliIo {
   out(text: string): void;
   err(text: string): void;
 }

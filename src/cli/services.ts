@@ -1,11 +1,16 @@
 // `callgate services list | show NAME`: the registry as a gateway with this configuration builds it
 // (the services file's, plus those registered through the API), with the effective timeouts,
-// retry policies and breaker settings a worker would use.
+// retry policies and breaker settings a worker would use, async callbacks and follow-ups.
+import type { AsyncConfig } from '../db/schema';
 import {
   createRegistry,
   loadAllServices,
   loadServicesFile,
-  type AuthConfig, type BreakerConfig, type RetryPolicy, type ServiceDef } from '../registry';
+  type AuthConfig,
+  type BreakerConfig,
+  type RetryPolicy,
+  type ServiceDef,
+} from '../registry';
 import { DEFAULT_BREAKER } from '../worker/breakers';
 import { notFound, type Command, type CommandContext } from './command';
 import { NONE, renderFields, renderTable } from './table';
@@ -35,6 +40,9 @@ function effectiveView(service: ServiceDef) {
       maxAgeMs: op.maxAgeMs ?? null,
       inputSchema: op.input ?? null,
       outputSchema: op.output ?? null,
+      async: op.async ?? null,
+      onSuccess: op.onSuccess ?? [],
+      onFailure: op.onFailure ?? [],
     })),
   };
 }
@@ -47,6 +55,14 @@ function describeAuth(auth: AuthConfig | null): string {
   if ('basic' in auth) return `basic from $${auth.basic.usernameEnv} and $${auth.basic.passwordEnv}`;
   const o = auth.oauth2ClientCredentials;
   return `OAuth2 client credentials from ${o.tokenUrl} with $${o.clientIdEnv} and $${o.clientSecretEnv}`;
+}
+
+/** Where the return address goes and how a callback is checked; the secret by its variable's name only. */
+function describeAsync(a: AsyncConfig): string {
+  const address = a.callbackField ? `body field ${a.callbackField}` : `header ${a.callbackHeader}`;
+  const correlation = a.correlationField ? `, correlation id in ${a.correlationField}` : '';
+  const verify = 'standardWebhooks' in a.verify ? `Standard Webhooks with $${a.verify.standardWebhooks.secretEnv}` : `HMAC ${a.verify.hmac.header} with $${a.verify.hmac.secretEnv}`;
+  return `waits up to ${a.timeout} for a callback (${verify}); return address in ${address}${correlation}`;
 }
 
 function describeRetry(r: Required<RetryPolicy>): string {
@@ -72,11 +88,17 @@ function showText(view: ReturnType<typeof effectiveView>): string {
     [{ header: 'OPERATION' }, { header: 'METHOD' }, { header: 'PATH' }, { header: 'TIMEOUT' }, { header: 'RETRY' }],
     view.operations.map((op) => [op.name, op.method, op.path, `${op.timeoutMs} ms`, describeRetry(op.retry)]),
   );
+  const behaviour = view.operations.flatMap((op) => [
+    ...(op.async ? [`${op.name} async: ${describeAsync(op.async)}`] : []),
+    ...(['onSuccess', 'onFailure'] as const).flatMap((when) =>
+      op[when].length ? [`${op.name} ${when}: ${op[when].map((f) => `${f.service}.${f.operation}`).join(', ')}`] : [],
+    ),
+  ]);
   const schemas = view.operations.flatMap((op) => [
     ...(op.inputSchema ? [`${op.name} input schema:\n${indent(JSON.stringify(op.inputSchema, null, 2))}`] : []),
     ...(op.outputSchema ? [`${op.name} output schema:\n${indent(JSON.stringify(op.outputSchema, null, 2))}`] : []),
   ]);
-  return [fields, operations, ...schemas].join('\n\n');
+  return [fields, operations, ...(behaviour.length ? [behaviour.join('\n')] : []), ...schemas].join('\n\n');
 }
 
 /** Every service a gateway started with this configuration would serve, by name. */

@@ -1,7 +1,7 @@
 // Plain-text output for terminals: aligned columns, key/value lists, and the few value formats
 // (times, ages, milliseconds, rates) every command shares, so all tables read alike.
 
-export interface Column {
+interface Column {
   header: string;
   /** Numbers read best right-aligned. @default 'left' */
   align?: 'left' | 'right';
@@ -32,6 +32,8 @@ function alignRows(rows: readonly (readonly string[])[], align: readonly ('left'
 }
 
 export const NONE = '-';
+/** Error messages in tables are cut here; --json and `jobs show` fields have them whole. */
+export const ERROR_WIDTH = 60;
 
 /** UTC to the second: `2026-01-02T10:00:00Z`. Exact, sortable, the same on every machine. */
 export function formatTime(at: Date | null | undefined): string {

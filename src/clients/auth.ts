@@ -33,7 +33,7 @@ export class AuthError extends Error {
   }
 }
 
-export interface AuthResolverOptions {
+interface AuthResolverOptions {
   secret: SecretLookup;
   tokens: TokenSource;
 }
@@ -77,8 +77,6 @@ export function createAuthResolver(opts: AuthResolverOptions) {
     return withToken();
   };
 }
-
-export type AuthResolver = ReturnType<typeof createAuthResolver>;
 
 function secretReader(secret: SecretLookup, service: ServiceDef) {
   const serviceName = service.name;

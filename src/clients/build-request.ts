@@ -3,13 +3,13 @@
 import { PATH_PLACEHOLDER } from '../registry/path-template';
 import type { CallRequest } from './types';
 
-export interface Target {
+interface Target {
   url: string;
   body?: string;
 }
 
 /** Why a request cannot be built. Nothing is sent, and sending it again cannot help. */
-export interface Unbuildable {
+interface Unbuildable {
   error: string;
   /** What the URL would have been, for the attempt log (the template, unfilled). */
   url: string;

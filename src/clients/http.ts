@@ -11,7 +11,7 @@ import { createGuardedAgent, OutboundRefusedError } from './ssrf';
 import type { CallRequest, CallResult, RequestSummary, UpstreamClient } from './types';
 
 /** @default 1 MiB: far above any JSON answer we expect, low enough that 32 busy slots stay cheap. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 /** Attempt log rows stay small: 2 KB shows the gist of an error page without storing documents. */
 export const RESPONSE_BODY_LOG_CHARS = 2_048;
 /** An error message quotes this much of a failed response: an API's error text, still one line. */
@@ -24,7 +24,7 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-export interface HttpClientOptions {
+interface HttpClientOptions {
   /** Resolves an environment variable name (from a service's auth config) to its value. */
   secret: SecretLookup;
   /** Larger responses are cut off and the attempt fails. @default 1 MiB */

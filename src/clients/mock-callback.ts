@@ -13,7 +13,7 @@ const DEFAULT_DELAY_MS: [number, number] = [500, 1_500];
 /** A delivery that hangs longer than this is given up; the job then times out as with a lost callback. */
 const SEND_TIMEOUT_MS = 10_000;
 
-export interface MockCallbacks {
+interface MockCallbacks {
   /**
    * Schedules the callback of `req` (an async operation with a mock callback). Draws `random()`
    * twice: whether it is dropped, then its delay. Returns an error when it cannot be signed.

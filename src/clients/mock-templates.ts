@@ -3,7 +3,7 @@
 // input-filled body (src/json-template.ts), so a frontend can be built before the real API exists.
 import type { JsonSchema, MockConfig } from '../registry/types';
 
-export interface MockTemplate {
+interface MockTemplate {
   id: string;
   description: string;
   /** The operation a service made from this template alone gets. */

@@ -8,7 +8,7 @@ import { seededRandom } from './seeded-random';
 import type { MockConfig, MockScenario } from '../registry/types';
 import type { CallRequest, CallResult, RequestSummary, UpstreamClient } from './types';
 
-export interface MockClientOptions {
+interface MockClientOptions {
   /** Seeds a deterministic generator, so a run replays the same faults. @default Math.random */
   seed?: number | undefined;
   /** Returns a number in [0, 1); wins over `seed`, for tests that script every draw. */

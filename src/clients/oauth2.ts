@@ -43,7 +43,7 @@ export interface TokenSource {
   invalidate(grant: ClientCredentials, stale: string): void;
 }
 
-export interface TokenSourceOptions {
+interface TokenSourceOptions {
   /** Clock for expiry. @default Date.now */
   now?: () => number;
 }

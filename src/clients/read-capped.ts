@@ -2,7 +2,7 @@
 // gateway hold an answer of any size in memory.
 import type { Dispatcher } from 'undici';
 
-export interface CappedText {
+interface CappedText {
   text: string;
   /** The body was longer than the limit: `text` holds its first bytes and the rest was dropped. */
   exceeded: boolean;

@@ -1,7 +1,7 @@
 // Replaces the secrets the gateway sent with [REDACTED] in whatever it stores from an attempt, so
 // an upstream that echoes request headers back cannot plant a credential in a job's output.
 
-export const SCRUBBED = '[REDACTED]';
+const SCRUBBED = '[REDACTED]';
 
 /**
  * Returns a function that scrubs every given secret from a text, raw and in its JSON-escaped form

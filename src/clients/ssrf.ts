@@ -48,7 +48,7 @@ const blockOf = ([address, prefix]: Range, family: 'ipv4' | 'ipv6') => {
 const IPV4_RULES = REFUSED_IPV4.map((range) => ({ what: range[2], list: blockOf(range, 'ipv4') }));
 const IPV6_RULES = REFUSED_IPV6.map((range) => ({ what: range[2], list: blockOf(range, 'ipv6') }));
 
-export interface OutboundPolicy {
+interface OutboundPolicy {
   /** A host name listed in CALLGATE_OUTBOUND_ALLOW: connected to without any check. */
   hostAllowed(hostname: string): boolean;
   /** Why `address` may not be reached, or undefined when it may. */
@@ -78,7 +78,7 @@ export function createOutboundPolicy(allow: readonly string[]): OutboundPolicy {
   return { hostAllowed: (hostname) => hosts.has(normalHost(hostname)), refusal };
 }
 
-export interface GuardedAgentOptions {
+interface GuardedAgentOptions {
   /** CALLGATE_OUTBOUND_ALLOW. @default none */
   allow?: readonly string[];
   /** Resolves host names; tests pass a stub so that nothing leaves loopback. @default dns.lookup */

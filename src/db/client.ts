@@ -25,7 +25,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export interface OpenOptions {
+interface OpenOptions {
   url?: string | undefined;
   /** PGlite data directory; `memory://` keeps nothing. */
   dataDir?: string;

@@ -10,7 +10,7 @@ import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import postgres from 'postgres';
 import type { Database } from './client';
 
-export const MIGRATIONS_FOLDER = findMigrationsFolder(dirname(fileURLToPath(import.meta.url)));
+const MIGRATIONS_FOLDER = findMigrationsFolder(dirname(fileURLToPath(import.meta.url)));
 
 /** The nearest `drizzle/` above this module: src/db/ when run from source, dist/ when bundled. */
 function findMigrationsFolder(from: string): string {

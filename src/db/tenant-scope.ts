@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from './client';
 
 /** The role the policies apply to; the owner's connection (worker, sweeper, CLI) bypasses them. */
-export const TENANT_ROLE = 'callgate_tenant';
+const TENANT_ROLE = 'callgate_tenant';
 
 /**
  * Both settings are transaction-local (`is_local = true`, like SET LOCAL): they end with the

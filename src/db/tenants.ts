@@ -21,7 +21,7 @@ export async function findTenant(db: Db, idOrName: string): Promise<Tenant | und
   return tenant;
 }
 
-export interface NewApiKey {
+interface NewApiKey {
   tenantId: string;
   name: string;
   role: ApiKeyRole;

@@ -20,7 +20,7 @@ export interface JobEvent {
 }
 
 /** `null` means "the connection was re-established: events may have been missed, re-read". */
-export type JobListener = (event: JobEvent | null) => void;
+type JobListener = (event: JobEvent | null) => void;
 
 export interface EventBus {
   start(): Promise<void>;

@@ -1,11 +1,12 @@
 // Keeps this instance's registry in step with every other's: LISTEN on `callgate_registry` (the
-// admin API NOTIFYs there when a service or a mode switch changes) and reload on each message,
-// and after every reconnect, since changes made while the connection was down sent no message.
+// admin API NOTIFYs there when a service or a mode switch changes) and reload on each message but
+// this instance's own (its write reloaded already), and after every reconnect, since changes made
+// while the connection was down sent no message.
 import type { Database } from '../db/client';
 import type { Logger } from '../logger';
-import { REGISTRY_CHANNEL, type LiveRegistry } from '../registry';
+import { parseRegistryChange, REGISTRY_CHANNEL, type LiveRegistry } from '../registry';
 
-export interface RegistryFollower {
+interface RegistryFollower {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -24,7 +25,10 @@ export function followRegistry({ database, registry, log }: { database: Database
     async start() {
       unlisten = await database.listen(
         REGISTRY_CHANNEL,
-        (service) => void reload({ service: service.slice(0, 64) }),
+        (payload) => {
+          const { service, origin } = parseRegistryChange(payload);
+          if (origin !== registry.origin) void reload({ service });
+        },
         () => {
           if (listens++ > 0) void reload({ reason: 'LISTEN re-established' });
         },

@@ -8,7 +8,7 @@ import { FOLLOW_UP_LISTS, MAX_FOLLOW_UPS_PER_LIST, mergeFollowUps, rendersAtAcce
 import type { FollowUpDef, FollowUps, OperationDef } from '../registry/types';
 import { inputShapeViolations } from '../registry/validate-input';
 
-export type AcceptedFollowUps =
+type AcceptedFollowUps =
   | { kind: 'accepted'; followUps: FollowUps | null }
   | { kind: 'unknown_service'; service: string }
   | { kind: 'unknown_operation'; service: string; operation: string }

@@ -17,7 +17,7 @@ const TIMEOUT_BATCH = 500;
 
 
 /** What arming an attempt's return address found. */
-export type Armed =
+type Armed =
   | { kind: 'armed' }
   /** An earlier attempt's request was settled by the provider's callback (the 2xx was lost): send nothing. */
   | { kind: 'settled'; result: FinalResult }
@@ -117,7 +117,7 @@ export async function acceptCallback(
 }
 
 /** What the callback route needs to verify a delivery before it changes anything. */
-export interface CallbackTarget {
+interface CallbackTarget {
   jobId: string;
   tenantId: string;
   service: string;

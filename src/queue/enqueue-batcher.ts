@@ -13,7 +13,7 @@ import { enqueueJobs, type Enqueued, type NewJob } from './enqueue';
 
 export type Enqueue = (job: NewJob) => Promise<Enqueued>;
 
-export interface EnqueueBatcherOptions {
+interface EnqueueBatcherOptions {
   db: Db;
   /** Batches running at once (each holds one pooled connection). @default 4 */
   maxInFlight?: number;

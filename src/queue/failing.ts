@@ -10,7 +10,7 @@ import { jobOf } from './stats';
 /** Below 10 failed calls in the window an operation is noisy rather than failing (GraphQL and CLI). */
 export const DEFAULT_MIN_FAILURES = 10;
 
-export interface FailingScope {
+interface FailingScope {
   tenantId: string;
   windowMs: number;
   minFailures: number;
@@ -31,7 +31,7 @@ export interface FailingOperation {
 }
 
 /** Enough to tell one outage from several; more would bury the page. */
-export const DEFAULT_ERROR_LIMIT = 5;
+const DEFAULT_ERROR_LIMIT = 5;
 
 interface Row extends Record<string, unknown> {
   service: string;

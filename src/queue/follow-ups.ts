@@ -28,7 +28,7 @@ export interface FollowUpRules {
 }
 
 /** An ended job as createFollowUps reads it. */
-export type EndedParent = Pick<
+type EndedParent = Pick<
   JobRow,
   'id' | 'tenantId' | 'status' | 'input' | 'output' | 'lastError' | 'correlationId' | 'followUps' | 'depth' | 'priority'
 >;

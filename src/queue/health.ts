@@ -53,7 +53,7 @@ export async function countLiveJobs(db: Db, tenantId: string | undefined): Promi
 }
 
 /** Running jobs by the instance holding them (jobs.locked_by). */
-export async function countRunningByInstance(db: Db, tenantId: string): Promise<QueueHealth['runningByInstance']> {
+async function countRunningByInstance(db: Db, tenantId: string): Promise<QueueHealth['runningByInstance']> {
   return selectRows(
     db,
     sql`

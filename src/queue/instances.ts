@@ -11,7 +11,7 @@ export const INSTANCE_STALE_MS = 3 * HEARTBEAT_INTERVAL_MS;
 /** A dead instance stays listed (not live) this long, so ops can still see what crashed and when. */
 export const INSTANCE_PRUNE_MS = 10 * 60_000;
 
-export interface InstanceBeat {
+interface InstanceBeat {
   id: string;
   host: string;
   pid: number;

@@ -20,7 +20,7 @@ export async function getJob(db: Db, tenantId: string, id: string): Promise<JobR
   return job ?? null;
 }
 
-export interface JobsPage {
+interface JobsPage {
   tenantId: string;
   status?: JobStatus | undefined;
   service?: string | undefined;
@@ -95,7 +95,7 @@ export async function listAttemptsOfJobs(db: Db, jobIds: readonly string[]): Pro
     .orderBy(asc(jobAttempts.jobId), asc(jobAttempts.attempt), asc(jobAttempts.id));
 }
 
-export interface AttemptLogPage {
+interface AttemptLogPage {
   tenantId: string;
   service?: string | undefined;
   operation?: string | undefined;

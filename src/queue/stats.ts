@@ -12,7 +12,7 @@ import { IS_CALL } from './call-outcomes';
 /** The stats window when none is given (GraphQL and CLI alike): the last hour. */
 export const DEFAULT_STATS_WINDOW_MS = 3_600_000;
 
-export interface StatsScope {
+interface StatsScope {
   tenantId: string;
   windowMs: number;
   service?: string | undefined;

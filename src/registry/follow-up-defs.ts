@@ -15,7 +15,7 @@ export type FollowUpList = (typeof FOLLOW_UP_LISTS)[number];
  * Each placeholder may copy a whole input or output into the follow-up, so their number bounds
  * how much larger than the parent a follow-up's input can get; real templates use a handful.
  */
-export const MAX_TEMPLATE_PLACEHOLDERS = 32;
+const MAX_TEMPLATE_PLACEHOLDERS = 32;
 
 /** What a follow-up's input template may name: the ended job's input, output, error and id. */
 const ROOTS: ReadonlySet<string> = new Set(['input', 'output', 'error', 'jobId']);

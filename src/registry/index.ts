@@ -3,7 +3,7 @@ export {
   countOpenJobs,
   deleteApiService,
   insertApiService,
-  loadApiServices,
+  parseRegistryChange,
   REGISTRY_CHANNEL,
   replaceApiService,
   setServiceMode,

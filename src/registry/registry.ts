@@ -1,6 +1,7 @@
 // The in-memory registry every request and job consults: service and operation lookup, and the
 // compiled input validators. Live: the file's services (built once, from this instance's own file)
 // plus the API's from the services table, rebuilt by reload() whenever a NOTIFY says they changed.
+import { randomUUID } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import type { Db } from '../db/client';
 import type { Logger } from '../logger';
@@ -27,6 +28,11 @@ export interface Registry {
 export interface LiveRegistry extends Registry {
   /** Re-reads the API's services and the mode switches; the file's part stays as built. */
   reload(db: Db): Promise<void>;
+  /**
+   * Names this registry in the NOTIFY of each write made through it (registry/services.ts): the
+   * writer reloads at once, so its own follower skips that message and reloads once, not twice.
+   */
+  readonly origin: string;
   /** What one tenant may see and call: the file's services and its own. */
   forTenant(tenantId: string): LiveRegistry;
 }
@@ -63,6 +69,7 @@ export function createRegistry(defs: readonly ServiceDef[]): Registry {
 /** The registry of a running gateway: the file's services, then the API's as `reload` finds them. */
 export async function loadRegistry(db: Db, fileDefs: readonly ServiceDef[], log: Logger): Promise<LiveRegistry> {
   let current = createRegistry(fileDefs);
+  const origin = randomUUID();
   /** Reloads run one at a time, so an older read can never replace a newer one. */
   let reloading: Promise<void> = Promise.resolve();
 
@@ -87,6 +94,7 @@ export async function loadRegistry(db: Db, fileDefs: readonly ServiceDef[], log:
       retryPolicy: (s, o) => current.retryPolicy(s, o),
       longestTimeoutMs: () => current.longestTimeoutMs(),
       reload: (db) => (reloading = reloading.catch(() => {}).then(() => rebuild(db))),
+      origin,
       forTenant: (tenantId) => view((s) => s.tenantId === undefined || s.tenantId === tenantId),
     };
   };

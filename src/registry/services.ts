@@ -15,7 +15,7 @@ const OPEN_JOB_STATUSES = ['pending', 'running', 'waiting_callback'] as const;
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** The service and its operations, owned by `tenantId`; false when the name is taken (by any tenant). */
-export async function insertApiService(db: Db, tenantId: string, def: ServiceDef): Promise<boolean> {
+export async function insertApiService(db: Db, tenantId: string, def: ServiceDef, origin: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [saved] = await tx
       .insert(services)
@@ -24,13 +24,13 @@ export async function insertApiService(db: Db, tenantId: string, def: ServiceDef
       .returning({ id: services.id });
     if (!saved) return false;
     await insertOperations(tx, saved.id, def);
-    await notifyRegistryChanged(tx, def.name);
+    await notifyRegistryChanged(tx, { service: def.name, origin });
     return true;
   });
 }
 
 /** Replaces the tenant's service of that name, operations included; false when it has none. */
-export async function replaceApiService(db: Db, tenantId: string, def: ServiceDef): Promise<boolean> {
+export async function replaceApiService(db: Db, tenantId: string, def: ServiceDef, origin: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [saved] = await tx
       .update(services)
@@ -40,7 +40,7 @@ export async function replaceApiService(db: Db, tenantId: string, def: ServiceDe
     if (!saved) return false;
     await tx.delete(operations).where(eq(operations.serviceId, saved.id));
     await insertOperations(tx, saved.id, def);
-    await notifyRegistryChanged(tx, def.name);
+    await notifyRegistryChanged(tx, { service: def.name, origin });
     return true;
   });
 }
@@ -49,7 +49,7 @@ export async function replaceApiService(db: Db, tenantId: string, def: ServiceDe
  * Deletes the tenant's service unless a job may still call it, in one statement so that no job can
  * be claimed between the check and the delete. False when there is no such service or it is in use.
  */
-export async function deleteApiService(db: Db, tenantId: string, name: string): Promise<boolean> {
+export async function deleteApiService(db: Db, tenantId: string, name: string, origin: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [deleted] = await tx
       .delete(services)
@@ -63,7 +63,7 @@ export async function deleteApiService(db: Db, tenantId: string, name: string): 
       .returning({ id: services.id });
     if (!deleted) return false;
     await tx.delete(serviceModes).where(eq(serviceModes.service, name));
-    await notifyRegistryChanged(tx, name);
+    await notifyRegistryChanged(tx, { service: name, origin });
     return true;
   });
 }
@@ -78,7 +78,7 @@ export async function countOpenJobs(db: Db, service: string): Promise<number> {
 }
 
 /** `real` removes the switch: a service without one is real. */
-export async function setServiceMode(db: Db, service: string, mode: ServiceMode): Promise<void> {
+export async function setServiceMode(db: Db, service: string, mode: ServiceMode, origin: string): Promise<void> {
   await db.transaction(async (tx) => {
     if (mode === 'real') await tx.delete(serviceModes).where(eq(serviceModes.service, service));
     else {
@@ -87,7 +87,7 @@ export async function setServiceMode(db: Db, service: string, mode: ServiceMode)
         .values({ service, mode })
         .onConflictDoUpdate({ target: serviceModes.service, set: { mode, updatedAt: sql`now()` } });
     }
-    await notifyRegistryChanged(tx, service);
+    await notifyRegistryChanged(tx, { service, origin });
   });
 }
 
@@ -108,9 +108,34 @@ export async function loadApiServices(db: Db): Promise<ServiceDef[]> {
   return rows.map((r) => toServiceDef(r, ops.filter((o) => o.serviceId === r.id)));
 }
 
-/** The payload is the service's name, for the log; receivers reload everything (the table is small). */
-async function notifyRegistryChanged(tx: Tx, service: string): Promise<void> {
-  await tx.execute(sql`select pg_notify(${REGISTRY_CHANNEL}, ${service})`);
+/**
+ * What a NOTIFY on REGISTRY_CHANNEL says: the service, for the log (receivers reload everything, the
+ * table is small), and the origin, the writing instance's LiveRegistry.origin: that one reloaded
+ * already, so its follower skips the message.
+ */
+interface RegistryChange {
+  service: string;
+  origin: string;
+}
+
+async function notifyRegistryChanged(tx: Tx, change: RegistryChange): Promise<void> {
+  await tx.execute(sql`select pg_notify(${REGISTRY_CHANNEL}, ${JSON.stringify(change)})`);
+}
+
+/**
+ * A payload as notifyRegistryChanged writes it; anything else (an older instance's bare name, a
+ * hand-made NOTIFY) gives no origin, so every instance reloads on it.
+ */
+export function parseRegistryChange(payload: string): Partial<RegistryChange> {
+  try {
+    const { service, origin } = JSON.parse(payload) as Record<string, unknown>;
+    return {
+      service: typeof service === 'string' ? service.slice(0, 64) : undefined,
+      origin: typeof origin === 'string' ? origin : undefined,
+    };
+  } catch {
+    return { service: payload.slice(0, 64) };
+  }
 }
 
 async function insertOperations(tx: Tx, serviceId: string, def: ServiceDef): Promise<void> {

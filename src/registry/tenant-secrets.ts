@@ -10,7 +10,7 @@ export function tenantSecretPrefix(tenantId: string): string {
 }
 
 /** Every variable the auth config names. */
-export function authEnvNames(auth: AuthConfig): string[] {
+function authEnvNames(auth: AuthConfig): string[] {
   if ('bearerTokenEnv' in auth) return [auth.bearerTokenEnv];
   if ('apiKeyHeader' in auth) return [auth.apiKeyHeader.valueEnv];
   if ('basic' in auth) return [auth.basic.usernameEnv, auth.basic.passwordEnv];

@@ -7,7 +7,7 @@ export interface CallLimits {
   maxInputBytes: number;
 }
 
-export interface RateLimiter {
+interface RateLimiter {
   /** Takes one call for `caller`; when refused, how long until the next one is admitted. */
   take(caller: string): { ok: true } | { ok: false; retryAfterSeconds: number };
 }

@@ -13,7 +13,7 @@ type Result<K extends CallResult['kind']> = Extract<CallResult, { kind: K }>;
 type ErrorResult<K extends Exclude<CallResult['kind'], 'enqueued'>> = Result<K> & { message: string };
 
 const MAX_ATTEMPTS_LIMIT = 100;
-/** Registry names are at most 64 characters (registry/load-file.ts): a longer one names nothing, and is not echoed back. */
+/** Registry names are at most 64 characters (registry/service-schema.ts): a longer one names nothing, and is not echoed back. */
 const MAX_NAME_LENGTH = 64;
 const PRIORITY_RANGE = 1_000_000;
 
@@ -59,7 +59,7 @@ export const InvalidInputError = builder.objectRef<ErrorResult<'invalid_input'>>
 });
 
 const IdempotencyConflictError = builder.objectRef<ErrorResult<'idempotency_conflict'>>('IdempotencyConflictError').implement({
-  description: 'The idempotencyKey already names a job for another service, operation or input; no job was created.',
+  description: 'The idempotencyKey already names a job for another service, operation, input or follow-ups; no job was created.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
     message: t.exposeString('message'),
@@ -148,7 +148,6 @@ builder.mutationFields((t) => ({
         ctx.registry,
         {
           ...input,
-          // Inline JSON literals arrive as null-prototype objects; storing wants plain JSON.
           input: plainJson(input.input ?? null),
           followUps: input.followUps ? (plainJson(input.followUps) as Partial<FollowUps>) : null,
           tenantId: ctx.tenantId,
@@ -161,7 +160,8 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-function plainJson(value: unknown): unknown {
+/** Inline JSON literals arrive as null-prototype objects; storing, comparing and validating want plain JSON. */
+export function plainJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value)) as unknown;
 }
 
@@ -169,7 +169,7 @@ function rateLimited(retryAfterSeconds: number): ErrorResult<'rate_limited'> {
   return { kind: 'rate_limited', retryAfterSeconds, message: `too many calls: retry in ${retryAfterSeconds} s` };
 }
 
-function messageOf(r: Exclude<SubmitResult, { kind: 'enqueued' }>): string {
+export function messageOf(r: Exclude<SubmitResult, { kind: 'enqueued' }>): string {
   switch (r.kind) {
     case 'unknown_service':
       return `unknown service "${r.service}"`;
@@ -178,6 +178,6 @@ function messageOf(r: Exclude<SubmitResult, { kind: 'enqueued' }>): string {
     case 'invalid_input':
       return `invalid input: ${r.violations.map((v) => `${v.path} ${v.message}`).join('; ')}`;
     case 'idempotency_conflict':
-      return `idempotencyKey already names job ${r.jobId} for another service, operation or input`;
+      return `idempotencyKey already names job ${r.jobId} for another service, operation, input or follow-ups`;
   }
 }

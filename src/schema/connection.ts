@@ -4,7 +4,7 @@
 import type { ObjectRef } from '@pothos/core';
 import { badInput, builder, type BuilderTypes } from './builder';
 
-export interface Page<T> {
+interface Page<T> {
   nodes: T[];
   hasNextPage: boolean;
 }

@@ -5,6 +5,7 @@ import './job';
 import './call-service';
 import './service';
 import './service-admin';
+import './test-service';
 import './job-actions';
 import './attempt-log';
 import './stats';

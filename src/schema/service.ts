@@ -1,12 +1,14 @@
 // The registered services as ops see them: services and service(name), each operation with its
 // effective timeout and live breaker status. Auth is shown by kind only; secrets never leave the server.
-import { SERVICE_KIND } from '../db/schema';
+import { SERVICE_KIND, SERVICE_MODE, SERVICE_SOURCE } from '../db/schema';
 import { HTTP_METHODS, type AuthConfig, type OperationDef, type ServiceDef } from '../registry';
 import { BREAKER_STATE, type BreakerSnapshot } from '../worker/breakers';
 import { builder, upperCaseEnum } from './builder';
 
 export const ServiceKindEnum = upperCaseEnum('ServiceKind', SERVICE_KIND);
 export const HttpMethodEnum = upperCaseEnum('HttpMethod', HTTP_METHODS);
+export const ServiceModeEnum = upperCaseEnum('ServiceMode', SERVICE_MODE);
+const ServiceSourceEnum = upperCaseEnum('ServiceSource', SERVICE_SOURCE);
 const BreakerStateEnum = upperCaseEnum('BreakerState', BREAKER_STATE);
 
 export const BreakerStatus = builder.objectRef<BreakerSnapshot>('BreakerStatus').implement({
@@ -72,6 +74,16 @@ export const Service = builder.objectRef<ServiceDef>('Service').implement({
       resolve: (s) => (s.auth ? authKindOf(s.auth) : null),
     }),
     timeoutMs: t.exposeInt('timeoutMs', { description: 'Default timeout of one attempt; an operation may override it.' }),
+    mode: t.field({
+      type: ServiceModeEnum,
+      description: 'MOCK: jobs are answered by the operations\' mock config, with no upstream call (setServiceMode).',
+      resolve: (s) => s.mode ?? 'real',
+    }),
+    source: t.field({
+      type: ServiceSourceEnum,
+      description: "FILE: the operator's services file, shared by every tenant and read-only here; API: the caller's tenant's own.",
+      resolve: (s) => s.source ?? 'file',
+    }),
     operations: t.field({
       type: [Operation],
       resolve: (service) => service.operations.map((operation) => ({ service, operation })),

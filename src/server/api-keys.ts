@@ -14,7 +14,7 @@ const REFUSALS = {
   invalid: 'the API key is malformed, unknown or revoked',
 } as const;
 
-export interface ApiKeyAdmission {
+interface ApiKeyAdmission {
   plugin: Plugin;
   /**
    * The caller of an operation, from Yoga's initial context: set by ws.ts for a WebSocket

@@ -22,14 +22,14 @@ export const MAX_ALIASES = 15;
  * 20,000 admits that page once and refuses the same page aliased three times (a client pages
  * instead), so one request reads at most a few hundred job rows.
  */
-export const MAX_COST = 20_000;
+const MAX_COST = 20_000;
 /**
  * graphql's introspection query is ≈ 170 tokens and our largest GraphiQL example 54; the 71 KB
  * alias bomb was ≈ 17,000. Refused while parsing, before an AST is built for it.
  */
-export const MAX_TOKENS = 2_000;
+const MAX_TOKENS = 2_000;
 /** We define no directives; @include/@skip/@defer a few times each is all a client needs. */
-export const MAX_DIRECTIVES = 10;
+const MAX_DIRECTIVES = 10;
 /**
  * callService creates a job each: one request once created 1,000 through aliases. 10 covers a
  * form that submits a handful of calls together; more is a batch job for a script, not a request.

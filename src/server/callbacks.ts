@@ -11,14 +11,15 @@ import { RESPONSE_BODY_LOG_CHARS } from '../clients/http';
 import type { Db } from '../db/client';
 import type { Logger } from '../logger';
 import type { FinishMetrics } from '../metrics';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { findCallbackTarget, receiveCallback, type FollowUpRules, type Received } from '../queue';
 import type { LiveRegistry } from '../registry';
 import { callbackSecretEnv } from '../registry/tenant-secrets';
 
 /** Provider callbacks are small status reports; 256 KiB is far above any we know and caps a flood. */
-export const MAX_CALLBACK_BYTES = 256 * 1024;
+const MAX_CALLBACK_BYTES = 256 * 1024;
 
-export interface CallbackRouteOptions {
+interface CallbackRouteOptions {
   db: Db;
   registry: LiveRegistry;
   callbackSecret: CallbackSecret;
@@ -40,6 +41,8 @@ export function createCallbackRoute(opts: CallbackRouteOptions) {
     if (!path.startsWith(CALLBACK_PATH_PREFIX)) return false;
     handle(req, path.slice(CALLBACK_PATH_PREFIX.length))
       .catch((err: unknown) => {
+        // Either way nothing changed and the provider should send it again: a 503 says so plainly.
+        if (isDatabaseUnavailable(err)) return reply(503, { error: 'database unavailable; send the callback again later' });
         log.error({ err }, 'callback could not be processed');
         return reply(500, { error: 'could not process the callback; send it again' });
       })

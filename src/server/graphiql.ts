@@ -2,7 +2,7 @@
 // fonts and editor workers inlined: nothing from a CDN), opening on callgate's example tabs.
 import type { GraphiQLOptions } from 'graphql-yoga';
 
-export type GraphiQLTab = NonNullable<GraphiQLOptions['defaultTabs']>[number];
+type GraphiQLTab = NonNullable<GraphiQLOptions['defaultTabs']>[number];
 
 /**
  * The tabs a first visit opens, one operation each (its name is the tab's title), so the play
@@ -26,6 +26,28 @@ mutation CallService {
     }
     ... on Error { message }
     ... on InvalidInputError { violations { path message } }
+  }
+}
+`,
+  },
+  {
+    query: `# An async provider (simulated): the refund waits for its
+# signed callback (WAITING_CALLBACK), then succeeds, and
+# its success sends a receipt built from its output.
+# Follow it in WatchJob; job(id) { followUps { ... } }.
+mutation Refund {
+  callService(input: {
+    service: "payments", operation: "refund"
+    input: { chargeId: "ch_1", amount: 500 }
+    correlationId: "order-42"
+    followUps: { onSuccess: [{
+      service: "mail", operation: "send"
+      input: { to: "ada@example.com", subject: "Your refund {{output.id}}", amount: "{{output.amount}}" }
+    }] }
+  }) {
+    __typename
+    ... on CallServiceSuccess { job { id status } }
+    ... on Error { message }
   }
 }
 `,

@@ -7,7 +7,7 @@ import type { Database } from '../db/client';
 /** A readiness probe must answer before the orchestrator's own timeout (often 1 s). */
 const READY_TIMEOUT_MS = 1_000;
 
-export interface HealthSources {
+interface HealthSources {
   database: Database;
   /** True from the stop request on: a load balancer must stop sending traffic while we drain. */
   draining: () => boolean;

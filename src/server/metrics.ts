@@ -9,9 +9,9 @@ import { countLiveJobs, type LiveJobCounts } from '../queue';
 import type { Registry } from '../registry';
 import { BREAKER_STATE, type BreakerStates } from '../worker/breakers';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
-export interface MetricsSources {
+interface MetricsSources {
   metrics: Metrics;
   db: Db;
   registry: Registry;

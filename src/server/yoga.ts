@@ -15,7 +15,7 @@ export const GRAPHQL_PATH = '/graphql';
 
 export type ServerContext = Record<string, unknown>;
 
-export interface YogaAccess {
+interface YogaAccess {
   /** Run before every other plugin, SSE's included: API key admission (api-keys.ts). */
   guards: Plugin[];
   /** Whether this request may see GraphiQL (Yoga serves the page before any plugin of ours runs). */

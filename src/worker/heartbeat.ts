@@ -1,9 +1,15 @@
 // The instance heartbeat: upserts this instance's row (load included) every `intervalMs`, prunes
-// the rows of instances gone for a while, and deletes its own row on stop, so the `queue` query
+// (at its first beat, then once a minute) the rows of instances gone for a while, and deletes its own row on stop, so the `queue` query
 // counts live instances and a crashed one drops out once its row goes stale.
 import type { Db } from '../db/client';
 import type { Logger } from '../logger';
 import { beatInstance, deleteInstance, INSTANCE_PRUNE_MS, pruneInstances } from '../queue';
+
+/**
+ * Pruning takes rows gone for INSTANCE_PRUNE_MS (10 minutes), so once a minute is plenty; every
+ * beat of every instance (one each 5 s) was a DELETE scan for nothing.
+ */
+const PRUNE_EVERY_MS = 60_000;
 
 export interface HeartbeatOptions {
   db: Db;
@@ -29,6 +35,7 @@ export function createHeartbeat(opts: HeartbeatOptions): Heartbeat {
   const log = opts.log.child({ component: 'heartbeat', instanceId: opts.instanceId });
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
+  let nextPruneAt = 0;
 
   async function beat(): Promise<void> {
     try {
@@ -39,6 +46,8 @@ export function createHeartbeat(opts: HeartbeatOptions): Heartbeat {
         concurrency: opts.concurrency,
         inFlight: opts.inFlight(),
       });
+      if (Date.now() < nextPruneAt) return;
+      nextPruneAt = Date.now() + PRUNE_EVERY_MS;
       const pruned = await pruneInstances(opts.db, INSTANCE_PRUNE_MS);
       if (pruned.length) log.info({ instances: pruned }, 'pruned instances not seen for a while');
     } catch (err) {

@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client';
-import { instances, jobAttempts, jobs, tenants } from '../../src/db/schema';
+import { DEFAULT_TENANT_ID, instances, jobAttempts, jobCallbacks, jobs, tenants } from '../../src/db/schema';
 import { beatInstance } from '../../src/queue';
 import { runCliProcess } from '../helpers/cli-process';
 import { createDatabaseUrl, hasPgServer, pgSkipReason } from '../helpers/db';
@@ -32,6 +32,13 @@ services:
         method: POST
         path: /charges
         input: { type: object, required: [amount], properties: { amount: { type: integer, minimum: 1 } } }
+        async:
+          callbackField: callback_url
+          correlationField: charge_request_id
+          timeout: 5m
+          verify: { standardWebhooks: { secretEnv: PAYMENTS_WEBHOOK_SECRET } }
+          result: { status: /status, succeededWhen: [paid], failedWhen: [declined] }
+        onSuccess: [{ service: mock, operation: echo, input: { charge: "{{output.id}}" } }]
       - name: getCharge
         method: GET
         path: '/charges/{chargeId}'
@@ -244,6 +251,8 @@ describe.skipIf(!hasPgServer())(`callgate CLI on PostgreSQL ${pgSkipReason()}`, 
         'locked by        -',
         'idempotency key  -',
         'correlation id   -',
+        'parent           -',
+        'follow-ups       -',
         'last error       HTTP 503',
         'input            {}',
         'output           -',
@@ -255,7 +264,64 @@ describe.skipIf(!hasPgServer())(`callgate CLI on PostgreSQL ${pgSkipReason()}`, 
     );
     const shown = JSON.parse(json.stdout);
     expect([shown.id, shown.status, shown.attemptLog.map((a: { durationMs: number }) => a.durationMs)]).toEqual([id.failed, 'failed', [100, 300]]);
+    expect([shown.parent, shown.followUpJobs, shown.callback]).toEqual([null, [], null]);
     expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([3, '', expect.stringMatching(/^callgate: job [0-9a-f-]{36} not found\n$/)]);
+  });
+
+  it("jobs show: a job's parent, its declared follow-ups and the jobs they created, an async job's callback times, and --json", async () => {
+    const echo = { service: 'mock', operation: 'echo', input: { of: '{{jobId}}' } };
+    const [parent] = await db()
+      .insert(jobs)
+      .values({ tenantId: DEFAULT_TENANT_ID, service: 'mock', operation: 'echo', input: {}, status: 'succeeded', maxAttempts: 5, followUps: { onSuccess: [echo], onFailure: [{ ...echo, service: 'payments', operation: 'getCharge' }] } })
+      .returning();
+    const [child] = await db()
+      .insert(jobs)
+      .values({ tenantId: DEFAULT_TENANT_ID, service: 'mock', operation: 'echo', input: { of: parent!.id }, status: 'waiting_callback', maxAttempts: 5, parentJobId: parent!.id, followUpSlot: 'onSuccess:0', depth: 1 })
+      .returning();
+    const expiresAt = new Date(Date.now() + HOUR);
+    await db().insert(jobCallbacks).values({ jobId: child!.id, tokenHash: randomUUID(), attempt: 1, acceptedAt: new Date(), expiresAt });
+    try {
+      const [parentText, childText, childJson] = await Promise.all([
+        cli('jobs', 'show', parent!.id),
+        cli('jobs', 'show', child!.id),
+        cli('jobs', 'show', child!.id, '--json'),
+      ]);
+      expect(parentText.code, parentText.stderr).toBe(0);
+      const parentLines = parentText.stdout.split('\n');
+      expect(parentLines).toContain('parent           -');
+      expect(parentLines).toContain('follow-ups       onSuccess: mock.echo; onFailure: payments.getCharge');
+      expect(parentLines.some((l) => l.startsWith('callback'))).toBe(false);
+      expect(parentText.stdout).toContain(
+        [
+          'FOLLOW-UP JOB                         SLOT         STATUS            SERVICE    CREATED',
+          `${child!.id}  onSuccess:0  waiting_callback  mock.echo  ${utc(child!.createdAt)}`,
+        ].join('\n'),
+      );
+
+      expect(childText.code, childText.stderr).toBe(0);
+      const childLines = childText.stdout.split('\n');
+      expect(childLines).toContain(`parent             ${parent!.id} (mock.echo, succeeded)`);
+      expect(childLines).toContain('follow-ups         -');
+      expect(childLines).toContain(`callback due       ${utc(expiresAt)}`);
+      expect(childLines).toContain('callback received  -');
+      expect(childText.stdout).not.toContain('FOLLOW-UP JOB');
+
+      const shown = JSON.parse(childJson.stdout);
+      expect(shown).toMatchObject({
+        id: child!.id,
+        parentJobId: parent!.id,
+        parent: { id: parent!.id, status: 'succeeded', service: 'mock', operation: 'echo' },
+        followUpJobs: [],
+        callback: { expiresAt: expiresAt.toISOString(), receivedAt: null },
+      });
+      expect(JSON.parse((await cli('jobs', 'show', parent!.id, '--json')).stdout)).toMatchObject({
+        followUps: { onSuccess: [echo] },
+        followUpJobs: [{ id: child!.id, followUpSlot: 'onSuccess:0', status: 'waiting_callback' }],
+        callback: null,
+      });
+    } finally {
+      await db().delete(jobs).where(inArray(jobs.id, [parent!.id, child!.id]));
+    }
   });
 
   it('services list and show: effective timeouts, retry and breaker settings, schemas; unknown is exit 3', async () => {
@@ -283,10 +349,17 @@ describe.skipIf(!hasPgServer())(`callgate CLI on PostgreSQL ${pgSkipReason()}`, 
         'getCharge     GET     /charges/{chargeId}  2000 ms  3 attempts, fixed 1000..60000 ms',
       ].join('\n'),
     );
+    expect(show.stdout).toContain(
+      [
+        'createCharge async: waits up to 5m for a callback (Standard Webhooks with $PAYMENTS_WEBHOOK_SECRET); return address in body field callback_url, correlation id in charge_request_id',
+        'createCharge onSuccess: mock.echo',
+      ].join('\n'),
+    );
     expect(show.stdout).toContain('createCharge input schema:\n  {\n    "type": "object",');
     const payments = JSON.parse(showJson.stdout);
     expect(payments.breaker).toEqual({ errorThresholdPercentage: 50, volumeThreshold: 10, resetTimeoutMs: 10_000 });
     expect(payments.operations[1]).toMatchObject({ name: 'getCharge', timeoutMs: 2000, retry: { maxAttempts: 3, backoff: 'fixed' } });
+    expect(payments.operations[0]).toMatchObject({ async: { timeout: '5m' }, onSuccess: [{ service: 'mock', operation: 'echo' }], onFailure: [] });
     expect([missing.code, missing.stderr]).toEqual([3, 'callgate: no service named "nope" (see `callgate services list`)\n']);
   });
 

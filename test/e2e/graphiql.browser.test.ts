@@ -129,12 +129,13 @@ services:
     await waitForText(page, QUERY_EDITOR, 'mutation CallService', RENDER_TIMEOUT_MS);
     const tabs = await page.locator('.graphiql-tab-button').allInnerTexts();
     expect(tabs[0]).toBe('CallService');
-    expect(tabs).toEqual(expect.arrayContaining(['CallService', 'WatchJob', 'RecentJobs', 'AttemptLog', 'Services']));
+    expect(tabs).toEqual(expect.arrayContaining(['CallService', 'Refund', 'WatchJob', 'RecentJobs', 'AttemptLog', 'Services']));
     const callService = await editorText(page, QUERY_EDITOR);
     expect(callService).toContain('service: "mock"');
     expect(callService).toContain('operation: "echo"');
 
     const tabHolds: Record<string, string> = {
+      Refund: 'operation: "refund"',
       WatchJob: 'jobUpdated(id: $id)',
       RecentJobs: 'jobs(first: 20)',
       AttemptLog: 'attemptLog(first: 20',

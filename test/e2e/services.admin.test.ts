@@ -222,6 +222,14 @@ describe('setServiceMode and testService', () => {
 
     const invalid = await gqlAs(t, acme.admin, TEST, { name: 'acme-weather', operation: 'forecast', input: {} });
     expect(invalid.body.data!.testService).toMatchObject({ __typename: 'InvalidInputError', violations: [{ path: '/city', message: 'is required' }] });
+    // callService's own checks, not only the schema: a string no job could store is never sent either.
+    const unstorable = await gqlAs(t, acme.admin, TEST, { name: 'acme-weather', operation: 'forecast', input: { city: 'Ro\u0000me' } });
+    expect(unstorable.body.data!.testService).toMatchObject({
+      __typename: 'InvalidInputError',
+      violations: [{ path: '/city', message: expect.stringMatching(/NUL/) }],
+      message: expect.stringMatching(/^invalid input: \/city /),
+    });
+    expect(upstream.requests.length).toBe(before + 1);
     expect(await jobCount()).toBe(jobsBefore);
   });
 

@@ -1,6 +1,6 @@
 // Two gateways on one database: a service registered, switched or deleted through one is seen by
 // the other at once (NOTIFY, no restart), and neither instance writes its file into the shared table.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { services } from '../../src/db/schema';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { hasPgServer, pgSkipReason } from '../helpers/db';
@@ -79,5 +79,21 @@ describe.skipIf(!hasPgServer())(`two instances on one database ${pgSkipReason()}
     expect((await gqlAs(b, admin, DELETE, { name: 'slow-news' })).body.data!.deleteService.__typename).toBe('DeleteServiceSuccess');
     expect((await servicesOn(a, (list) => !list.some((s) => s.name === 'slow-news'))).map((s: { name: string }) => s.name)).toEqual(['file-a']);
     expect(a.app.registry.longestTimeoutMs()).toBe(10_000);
+  });
+
+  it('the writing instance reloads once (its answer), not again on its own NOTIFY; the other still follows', async () => {
+    // The follower reloads through the app's registry; a write's own reload goes through the tenant's view.
+    const followerReloads = vi.spyOn(a.app.registry, 'reload');
+    const input = { name: 'once', kind: 'MOCK', mockTemplate: 'news' };
+    expect((await gqlAs(a, admin, REGISTER, { input })).body.data!.registerService.__typename).toBe('ServiceSuccess');
+    await servicesOn(b, (list) => list.some((s) => s.name === 'once'));
+    // B's write NOTIFYs after A's: A has handled its own message once it sees B's change.
+    await gqlAs(b, admin, SET_MODE, { name: 'once' });
+    expect(await servicesOn(a, (list) => list.some((s) => s.name === 'once' && s.mode === 'MOCK'))).toContainEqual(
+      expect.objectContaining({ name: 'once', mode: 'MOCK' }),
+    );
+    expect(followerReloads).toHaveBeenCalledTimes(1);
+    followerReloads.mockRestore();
+    expect((await gqlAs(a, admin, DELETE, { name: 'once' })).body.data!.deleteService.__typename).toBe('DeleteServiceSuccess');
   });
 });

@@ -8,6 +8,7 @@
 //    exits non-zero and its log names the jobs whose outcomes were never written; another
 //    instance later sends those calls again, with the same Idempotency-Key.
 import postgres from 'postgres';
+import { newCallbackToken } from '../../src/callbacks/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, type GatewayProcess } from '../../scripts/gateway-process';
 import { hasPgServer, pgSkipReason } from '../helpers/db';
@@ -136,6 +137,9 @@ services:
     const ready = await fetch(gateway.url.replace('/graphql', '/readyz'));
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'unavailable', database: 'down' });
+    // A provider's callback cannot be looked up: 503, so that it sends it again later.
+    const callback = await fetch(gateway.url.replace('/graphql', `/callbacks/${newCallbackToken().token}`), { method: 'POST', body: '{}' });
+    expect(callback.status).toBe(503);
     await sleep(OUTAGE_MS - 1_000);
     const upAt = Date.now();
     await cluster.start();

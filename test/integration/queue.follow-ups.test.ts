@@ -6,7 +6,11 @@ import { eq, sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT_ID, jobs, type JobRow } from '../../src/db/schema';
 import { insertTenant } from '../../src/db/tenants';
+import { newCallbackToken } from '../../src/callbacks/token';
+import type { FinalResult } from '../../src/callbacks/result';
 import {
+  acceptCallback,
+  armCallback,
   cancelJob,
   claimJobs,
   completeJob,
@@ -15,10 +19,12 @@ import {
   expireOverdueJobs,
   failJob,
   MAX_FOLLOW_UP_DEPTH,
+  receiveCallback,
   recoverExpiredLeases,
   retryJob,
   scheduleRetry,
   submitJob,
+  timeOutCallbacks,
   type JobRequest,
   type NewJob,
 } from '../../src/queue';
@@ -165,6 +171,46 @@ describe('the ending that fires a list', () => {
     const plain = await submit({ service: 'stock', operation: 'release', input: {} });
     const [stored] = await db().select({ none: sql<boolean>`${jobs.followUps} is null` }).from(jobs).where(eq(jobs.id, plain.id));
     expect(stored).toEqual({ none: true });
+  });
+});
+
+describe('the endings of an async job', () => {
+  const attempt = (outcome: 'accepted' | 'callback') => ({ attempt: 1, startedAt: new Date(), finishedAt: new Date(), durationMs: 1, outcome });
+  /** Claims the job and stores its return address, as the worker does before sending. */
+  async function armed(id: string) {
+    const ids = await claim(id);
+    const { hash } = newCallbackToken();
+    expect(await armCallback(db(), { jobId: id, claimToken: ids.claimToken, attempt: 1, tokenHash: hash })).toEqual({ kind: 'armed' });
+    return { ...ids, tokenHash: hash };
+  }
+  const callback = (tokenHash: string, result: FinalResult) =>
+    receiveCallback(db(), { tokenHash, webhookId: undefined, result, attempt: { ...attempt('callback') } }, RULES);
+
+  it('a callback after the 2xx ends the job and creates its onSuccess job in that transaction', async () => {
+    const parent = await submit();
+    const a = await armed(parent.id);
+    expect(await acceptCallback(db(), { ...a, attempt: attempt('accepted'), timeoutMs: 60_000 })).toMatchObject({ status: 'waiting_callback' });
+    expect(await childrenOf(parent.id)).toEqual([]);
+    const received = await callback(a.tokenHash, { kind: 'succeeded', output: { amount: 42 } });
+    expect(received).toMatchObject({ kind: 'completed', job: { status: 'succeeded', followUps: [{ service: 'mail', status: 'pending' }] } });
+    expect(await childrenOf(parent.id)).toMatchObject([{ followUpSlot: 'onSuccess:0', input: { to: 'a@example.com', amount: 42 } }]);
+  });
+
+  it('a callback before the 2xx: the accept ends the job and creates the follow-up, once', async () => {
+    const parent = await submit();
+    const a = await armed(parent.id);
+    expect(await callback(a.tokenHash, { kind: 'failed', error: 'card expired' })).toEqual({ kind: 'stored' });
+    const ended = await acceptCallback(db(), { ...a, attempt: attempt('accepted'), timeoutMs: 60_000 });
+    expect(ended).toMatchObject({ status: 'failed', followUps: [{ service: 'stock', operation: 'release' }] });
+    expect(await childrenOf(parent.id)).toMatchObject([{ followUpSlot: 'onFailure:0', input: { reason: 'card expired', amount: 42 } }]);
+  });
+
+  it('TIMED_OUT creates the onFailure job', async () => {
+    const parent = await submit();
+    const a = await armed(parent.id);
+    await acceptCallback(db(), { ...a, attempt: attempt('accepted'), timeoutMs: 1 });
+    await expect.poll(async () => (await timeOutCallbacks(db(), RULES)).map((j) => [j.status, j.followUps?.length])).toEqual([['timed_out', 1]]);
+    expect(await childrenOf(parent.id)).toMatchObject([{ followUpSlot: 'onFailure:0', input: { reason: 'no callback before the deadline' } }]);
   });
 });
 

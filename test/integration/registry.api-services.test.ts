@@ -17,6 +17,8 @@ import { seedJobs } from '../helpers/stats-seed';
 
 const t = useTestDatabase();
 const OTHER = '22222222-2222-2222-2222-222222222222';
+/** No registry follows this database: the writes' NOTIFY origin is only a label here. */
+const ORIGIN = 'test';
 
 const [pay, fileMock] = parseServices(`
 services:
@@ -34,7 +36,7 @@ services:
 
 describe('API services in the table', () => {
   it('stores a service for its tenant and reads it back unchanged, after the file services', async () => {
-    expect(await insertApiService(t.database.db, DEFAULT_TENANT_ID, { ...pay!, source: 'api' })).toBe(true);
+    expect(await insertApiService(t.database.db, DEFAULT_TENANT_ID, { ...pay!, source: 'api' }, ORIGIN)).toBe(true);
     const { defs, shadowed } = await loadAllServices(t.database.db, [fileMock!]);
     expect(defs).toEqual([fileMock, { ...pay, source: 'api', tenantId: DEFAULT_TENANT_ID }]);
     expect(shadowed).toEqual([]);
@@ -42,24 +44,24 @@ describe('API services in the table', () => {
 
   it('keeps names unique across tenants, and lets only the owner replace or delete', async () => {
     await t.database.db.insert(tenants).values({ id: OTHER, name: 'other' });
-    expect(await insertApiService(t.database.db, OTHER, { ...pay!, source: 'api' })).toBe(false);
-    expect(await replaceApiService(t.database.db, OTHER, { ...pay!, timeoutMs: 1 })).toBe(false);
-    expect(await deleteApiService(t.database.db, OTHER, 'pay')).toBe(false);
-    expect(await replaceApiService(t.database.db, DEFAULT_TENANT_ID, { ...pay!, operations: [pay!.operations[0]!] })).toBe(true);
+    expect(await insertApiService(t.database.db, OTHER, { ...pay!, source: 'api' }, ORIGIN)).toBe(false);
+    expect(await replaceApiService(t.database.db, OTHER, { ...pay!, timeoutMs: 1 }, ORIGIN)).toBe(false);
+    expect(await deleteApiService(t.database.db, OTHER, 'pay', ORIGIN)).toBe(false);
+    expect(await replaceApiService(t.database.db, DEFAULT_TENANT_ID, { ...pay!, operations: [pay!.operations[0]!] }, ORIGIN)).toBe(true);
     const { defs } = await loadAllServices(t.database.db, []);
     expect(defs[0]?.operations.map((o) => o.name)).toEqual(['charge']);
   });
 
   it('a file service of the same name shadows the API one; mode switches apply to both', async () => {
-    await setServiceMode(t.database.db, 'pay', 'mock');
-    await setServiceMode(t.database.db, 'mock', 'mock');
+    await setServiceMode(t.database.db, 'pay', 'mock', ORIGIN);
+    await setServiceMode(t.database.db, 'mock', 'mock', ORIGIN);
     const { defs, shadowed } = await loadAllServices(t.database.db, [fileMock!, { ...fileMock!, name: 'pay' }]);
     expect(defs.map((d) => [d.name, d.source, d.mode])).toEqual([
       ['mock', undefined, 'mock'],
       ['pay', undefined, 'mock'],
     ]);
     expect(shadowed).toEqual(['pay']);
-    await setServiceMode(t.database.db, 'mock', 'real');
+    await setServiceMode(t.database.db, 'mock', 'real', ORIGIN);
     expect((await loadAllServices(t.database.db, [fileMock!])).defs[0]?.mode).toBeUndefined();
   });
 
@@ -69,9 +71,9 @@ describe('API services in the table', () => {
       { service: 'pay', operation: 'charge', status: 'succeeded', createdAgo: 1000, completedAgo: 500 },
     ]);
     expect(await countOpenJobs(t.database.db, 'pay')).toBe(1);
-    expect(await deleteApiService(t.database.db, DEFAULT_TENANT_ID, 'pay')).toBe(false);
+    expect(await deleteApiService(t.database.db, DEFAULT_TENANT_ID, 'pay', ORIGIN)).toBe(false);
     await t.database.db.update(jobs).set({ status: 'cancelled' }).where(and(eq(jobs.service, 'pay'), eq(jobs.status, 'pending')));
-    expect(await deleteApiService(t.database.db, DEFAULT_TENANT_ID, 'pay')).toBe(true);
+    expect(await deleteApiService(t.database.db, DEFAULT_TENANT_ID, 'pay', ORIGIN)).toBe(true);
     expect((await loadAllServices(t.database.db, [])).defs).toEqual([]);
   });
 });

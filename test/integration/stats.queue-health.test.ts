@@ -94,6 +94,11 @@ describe('queue', () => {
     await c.start();
     const q = await queueHealth(t.database.db, { tenantId: DEFAULT_TENANT_ID });
     expect(q.instances.map((i) => i.id)).toEqual(['instance-c']);
+    // Once a minute, not at every beat: a row going stale now outlives the next beats (50 ms apart).
+    await t.database.db.execute(sql`insert into instances (id, host, pid, concurrency, in_flight, last_seen_at)
+      values ('instance-d', 'h', 1, 1, 0, now() - interval '11 minutes')`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await queueHealth(t.database.db, { tenantId: DEFAULT_TENANT_ID })).instances.map((i) => i.id).sort()).toEqual(['instance-c', 'instance-d']);
     await c.stop();
   });
 });

@@ -73,7 +73,25 @@ describe('idempotency keys', () => {
     const before = await jobCount(t);
     const other = await call(t, { amount: 99 }, { idempotencyKey: key });
     expect(other).toMatchObject({ __typename: 'IdempotencyConflictError', idempotencyKey: key, jobId: first.job.id });
-    expect(other.message).toMatch(/another service, operation or input/);
+    expect(other.message).toMatch(/another service, operation, input or follow-ups/);
+    expect(await jobCount(t)).toBe(before);
+  });
+
+  it('answers IdempotencyConflictError when the key is reused with other follow-ups, and dedupes the same ones', async () => {
+    const key = 'order-5678';
+    const followUp = (n: number) => ({ service: 'mock', operation: 'echo', input: { n, of: '{{jobId}}' } });
+    // Held back an hour: a job that ran would create its follow-up and change the count.
+    const runAt = new Date(Date.now() + 3_600_000).toISOString();
+    const first = await call(t, { amount: 10 }, { idempotencyKey: key, runAt, followUps: { onSuccess: [followUp(1)] } });
+    expect(first.__typename).toBe('CallServiceSuccess');
+    const before = await jobCount(t);
+    for (const followUps of [{ onSuccess: [followUp(2)] }, { onFailure: [followUp(1)] }, null]) {
+      const other = await call(t, { amount: 10 }, { idempotencyKey: key, followUps });
+      expect(other).toMatchObject({ __typename: 'IdempotencyConflictError', idempotencyKey: key, jobId: first.job.id });
+    }
+    // The same follow-ups in another key order are the same call.
+    const again = await call(t, { amount: 10 }, { idempotencyKey: key, followUps: { onFailure: [], onSuccess: [{ input: { of: '{{jobId}}', n: 1 }, operation: 'echo', service: 'mock' }] } });
+    expect(again).toMatchObject({ __typename: 'CallServiceSuccess', deduplicated: true, job: { id: first.job.id } });
     expect(await jobCount(t)).toBe(before);
   });
 });

@@ -14,5 +14,3 @@ export const instances = pgTable('instances', {
   /** Jobs running on it at the last heartbeat. */
   inFlight: integer('in_flight').notNull(),
 });
-
-export type InstanceRow = typeof instances.$inferSelect;

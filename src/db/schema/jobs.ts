@@ -151,4 +151,3 @@ export type JobRow = typeof jobs.$inferSelect;
 export type NewJobRow = typeof jobs.$inferInsert;
 export type AttemptRow = typeof jobAttempts.$inferSelect;
 export type NewAttemptRow = typeof jobAttempts.$inferInsert;
-export type JobCallbackRow = typeof jobCallbacks.$inferSelect;

@@ -79,7 +79,7 @@ export interface MockConfig {
 }
 
 /** How a mock stands in for an async provider: it answers 202 and POSTs the callback itself. */
-export interface MockCallback {
+interface MockCallback {
   /** When the callback is sent after the 202, drawn uniformly from [min, max] ms. @default [500, 1500] */
   delayMs?: [number, number];
   /** The callback body (the same templates as `response`); the correlation id is added at correlationField. */
