@@ -50,7 +50,8 @@ async function passed(runAt: string) {
 
 describe('cancelJob', () => {
   it('cancels a pending job, which is then never sent', async () => {
-    const runAt = inFuture(800);
+    // Far enough ahead that a loaded machine still cancels it before it is due (800 ms was not).
+    const runAt = inFuture(3_000);
     const id = await t.call('up', 'work', { tag: 'later' }, { runAt });
     expect(await act('cancelJob', id)).toEqual({ __typename: 'JobActionSuccess', job: { id, status: 'CANCELLED', attempts: 0 } });
     await passed(runAt);
