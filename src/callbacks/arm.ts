@@ -11,7 +11,7 @@ import { newCallbackToken, returnAddress } from './token';
 /** The attempt's return address and correlation id to send, or why nothing is to be sent (armCallback). */
 export type ReturnAddress = { kind: 'armed'; address: CallbackAddress } | { kind: 'settled'; result: FinalResult } | { kind: 'fenced' };
 
-export async function armReturnAddress(db: Db, job: Pick<JobRow, 'id' | 'attempts' | 'correlationId'> & { claimToken: string }, publicUrl: string): Promise<ReturnAddress> {
+export async function armReturnAddress(db: Db, job: JobRow & { claimToken: string }, publicUrl: string): Promise<ReturnAddress> {
   const { token, hash } = newCallbackToken();
   const armed = await armCallback(db, { jobId: job.id, claimToken: job.claimToken, attempt: job.attempts, tokenHash: hash });
   if (armed.kind !== 'armed') return armed;

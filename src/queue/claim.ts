@@ -8,32 +8,8 @@ import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs, type JobRow } from '../db/schema';
 
-/**
- * What a worker reads of a claimed job (RUNNING under this claim's token): only the columns the
- * call, the decision, the return address and the completion use, and the lease it holds. The
- * tenant, ordering columns, other timestamps and the (null) results are not sent back: every
- * column returned is parsed per job on the gateway's one thread.
- */
-const claimedColumns = {
-  id: jobs.id,
-  service: jobs.service,
-  operation: jobs.operation,
-  input: jobs.input,
-  status: jobs.status,
-  deadline: jobs.deadline,
-  attempts: jobs.attempts,
-  maxAttempts: jobs.maxAttempts,
-  idempotencyKey: jobs.idempotencyKey,
-  correlationId: jobs.correlationId,
-  lockedBy: jobs.lockedBy,
-  lockedUntil: jobs.lockedUntil,
-  startedAt: jobs.startedAt,
-  claimToken: jobs.claimToken,
-  followUps: jobs.followUps,
-  depth: jobs.depth,
-};
-
-export type ClaimedJob = Pick<JobRow, Exclude<keyof typeof claimedColumns, 'claimToken'>> & { claimToken: string };
+/** A claimed job: RUNNING under this claim's token. */
+export type ClaimedJob = JobRow & { claimToken: string };
 
 function buildClaim(db: Db) {
   const due = db
@@ -63,7 +39,7 @@ function buildClaim(db: Db) {
       updatedAt: sql`now()`,
     })
     .where(inArray(jobs.id, due))
-    .returning(claimedColumns)
+    .returning()
     .prepare('callgate_claim_jobs');
 }
 
