@@ -17,7 +17,6 @@ export const RESPONSE_BODY_LOG_CHARS = 2_048;
 /** An error message quotes this much of a failed response: an API's error text, still one line. */
 export const ERROR_BODY_CHARS = 200;
 const REDACTED = '[redacted]';
-const NO_AUTH: AuthHeaders = Object.freeze({ headers: {}, redact: [], secrets: [] });
 /** undici's own timers; they share the attempt's budget, so they mean the same thing. */
 const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
@@ -109,8 +108,7 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
         bodyTimeout: req.timeoutMs,
       });
     try {
-      // A service without auth has nothing to resolve or wait for: no promise, no abort listener.
-      let auth = req.service.auth === undefined ? NO_AUTH : await authorise(authHeaders(req.service, dispatcher));
+      let auth = await authorise(authHeaders(req.service, dispatcher));
       const badHeader = unsendableHeader({ ...headers, ...auth.headers });
       if (badHeader !== undefined) return unsendable(badHeader, summary);
       let res = await send(auth);
@@ -123,7 +121,7 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
         if (badRenewed !== undefined) return unsendable(badRenewed, summary);
         res = await send(auth);
       }
-      const read = await readCapped(res.body, maxBytes, declaredLength(firstValue(res.headers['content-length'])));
+      const read = await readCapped(res.body, maxBytes);
       const text = scrub(read.text);
       const responseBody = text.slice(0, RESPONSE_BODY_LOG_CHARS) || undefined;
       const base = { httpStatus: res.statusCode, responseBody, request: summary };
@@ -223,11 +221,6 @@ function redactHeaders(headers: Record<string, string>, redact: string[]): Recor
   return Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [name, secretNames.has(name.toLowerCase()) ? REDACTED : value]),
   );
-}
-
-/** Content-Length as a byte count; undefined when absent or not a plain decimal number. */
-function declaredLength(value: string | undefined): number | undefined {
-  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }
 
 function firstValue(value: string | string[] | undefined): string | undefined {

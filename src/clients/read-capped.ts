@@ -8,14 +8,8 @@ interface CappedText {
   exceeded: boolean;
 }
 
-/**
- * Reads at most `max` bytes; past that the body is destroyed, so no answer is held whole.
- * `declaredBytes` (Content-Length) within the limit lets the body be read in one go, which costs
- * less than iterating it chunk by chunk: the HTTP parser delivers no more than the declared
- * length, so the limit still holds.
- */
-export async function readCapped(body: Dispatcher.ResponseData['body'], max: number, declaredBytes?: number): Promise<CappedText> {
-  if (declaredBytes !== undefined && declaredBytes <= max) return { text: await body.text(), exceeded: false };
+/** Reads at most `max` bytes; past that the body is destroyed, so no answer is held whole. */
+export async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<CappedText> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
