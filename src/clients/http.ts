@@ -69,15 +69,30 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
     const secrets: string[] = [];
     let scrub = secretScrubber(secrets);
 
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), req.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout.signal]) : timeout.signal;
+    // One controller for the attempt, aborted by its timeout or by the caller's signal (cancel,
+    // drain): on the worker's hot path it is cheaper than AbortSignal.any, which tracks its
+    // sources through weak references and a finalization registry on every call.
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, req.timeoutMs);
+    const forwardAbort = () => attempt.abort(req.signal?.reason);
+    if (req.signal?.aborted) forwardAbort();
+    else req.signal?.addEventListener('abort', forwardAbort, { once: true });
+    const signal = attempt.signal;
     /** Auth resolved (a token may be fetched), checked, and its secrets added to the scrub list. */
     const authorise = async (pending: Promise<AuthHeaders>): Promise<AuthHeaders> => {
       const auth = await abortable(pending, signal);
-      secrets.push(...auth.secrets);
-      scrub = secretScrubber(secrets);
-      summary = { ...summary, headers: redactHeaders({ ...headers, ...auth.headers }, [...always, ...auth.redact]) };
+      // A service without auth adds nothing: the scrubber and the logged request copy stay as they are.
+      if (auth.secrets.length > 0) {
+        secrets.push(...auth.secrets);
+        scrub = secretScrubber(secrets);
+      }
+      if (Object.keys(auth.headers).length > 0) {
+        summary = { ...summary, headers: redactHeaders({ ...headers, ...auth.headers }, [...always, ...auth.redact]) };
+      }
       return auth;
     };
     // No redirect handling is installed: a 3xx is an answer, and an SSRF-guarded call cannot be
@@ -126,7 +141,7 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
       return { ...base, ...parseOutput(text, firstValue(res.headers['content-type'])) };
     } catch (err) {
       if (req.signal?.aborted) return { outcome: 'aborted', retryable: false, error: 'aborted', request: summary };
-      if (timeout.signal.aborted || TIMEOUT_CODES.has(errorCode(err) ?? '')) {
+      if (timedOut || TIMEOUT_CODES.has(errorCode(err) ?? '')) {
         return { outcome: 'timeout', retryable: true, error: `timed out after ${req.timeoutMs} ms`, request: summary };
       }
       const refused = findRefusal(err);
@@ -135,6 +150,7 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
       return { outcome: 'network_error', retryable: true, error: scrub(describeError(err)), request: summary };
     } finally {
       clearTimeout(timer);
+      req.signal?.removeEventListener('abort', forwardAbort);
     }
   }
 
