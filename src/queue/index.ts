@@ -3,7 +3,7 @@ export { createEnqueueBatcher, type Enqueue } from './enqueue-batcher';
 export { claimJobs, type ClaimedJob } from './claim';
 export { completeJob, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
 export { endAttempts, type BatchedEnding, type BatchedFinish } from './finish-batch';
-export { recoverExpiredLeases, expireOverdueJobs, type SweptJob } from './sweep';
+export { recoverExpiredLeases, expireOverdueJobs, NEVER_SENT, type SweptJob } from './sweep';
 export {
   acceptCallback,
   armCallback,

@@ -91,6 +91,9 @@ export async function recoverExpiredLeases(db: Db, rules: FollowUpRules): Promis
   });
 }
 
+/** Why a job was never sent: the sweeper's words, and the worker's for a job that expired in its local queue. */
+export const NEVER_SENT = 'deadline passed before the job could be sent';
+
 export async function expireOverdueJobs(db: Db, rules: FollowUpRules): Promise<SweptJob[]> {
   return db.transaction(async (tx) => {
     const overdue = await tx
@@ -100,7 +103,7 @@ export async function expireOverdueJobs(db: Db, rules: FollowUpRules): Promise<S
       .limit(SWEEP_BATCH)
       .for('update', { skipLocked: true });
     if (overdue.length === 0) return [];
-    const error = 'deadline passed before the job could be sent';
+    const error = NEVER_SENT;
     const expired = await tx
       .update(jobs)
       .set({ status: 'expired', lastError: error, completedAt: sql`now()`, updatedAt: sql`now()` })

@@ -3,7 +3,7 @@
 // it through a database outage. Never throws: every failure lands in the job's row or the log.
 import type { Logger } from '../logger';
 import type { FinishMetrics } from '../metrics';
-import type { ClaimedJob } from '../queue';
+import { NEVER_SENT, type ClaimedJob, type Ended } from '../queue';
 import { FINAL_JOB_STATUS } from '../db/schema';
 import { decide, type Decision } from './decide';
 import type { OutcomeWriter } from './outcome-writer';
@@ -42,8 +42,7 @@ export async function runJob(deps: RunJobDeps, job: ClaimedJob, signal: AbortSig
     if (decision.kind === 'record_only') deps.log.info(ctx, 'running job cancelled');
     else if (!saved) deps.log.warn(ctx, 'the claim no longer holds the job (lease taken over or job cancelled); result discarded');
     else {
-      if (FINAL_JOB_STATUS.has(saved.status)) deps.metrics.jobFinished(job.service, job.operation, saved.status);
-      if (saved.followUps) deps.metrics.followUpsCreated(saved.followUps);
+      countEnded(deps.metrics, job, saved);
       if (outcome.kind === 'unregistered') deps.log.warn({ ...ctx, error: outcome.error }, 'job failed');
       else deps.log.info({ ...ctx, status: saved.status, decision: decision.kind, durationMs: attempt?.durationMs }, 'attempt finished');
     }
@@ -66,18 +65,24 @@ export type ReleaseReason = 'stopping' | 'cancelled' | 'deadline passed' | 'wait
 export async function releaseJob(deps: RunJobDeps, job: ClaimedJob, reason: ReleaseReason, until: number): Promise<RunEnd> {
   const now = new Date();
   const late = job.deadline !== null && job.deadline.getTime() <= now.getTime();
-  const error = 'deadline passed before the job could be sent';
+  const error = NEVER_SENT;
   const decision: Decision = late ? { kind: 'expire', error } : { kind: 'put_back', runAt: null, reason: `released unsent: ${reason}` };
   const attempt = late ? { attempt: job.attempts, startedAt: now, finishedAt: now, durationMs: 0, outcome: 'expired' as const, error } : undefined;
   try {
     const written = await deps.writer.write(job, decision, attempt, until);
     if (written.kind === 'unwritten') return { unwritten: true };
-    if (late && written.ended) deps.metrics.jobFinished(job.service, job.operation, 'expired');
+    countEnded(deps.metrics, job, written.ended);
     return { unwritten: false };
   } catch (err) {
     deps.log.error({ err, jobId: job.id }, 'releasing a queued job failed unexpectedly');
     return { unwritten: false };
   }
+}
+
+/** A job this instance brought to a final status, and the follow-ups that ending created. */
+function countEnded(metrics: FinishMetrics, job: ClaimedJob, ended: Ended): void {
+  if (ended && FINAL_JOB_STATUS.has(ended.status)) metrics.jobFinished(job.service, job.operation, ended.status);
+  if (ended?.followUps) metrics.followUpsCreated(ended.followUps);
 }
 
 function dueInMs(decision: Decision): number | undefined {

@@ -35,7 +35,8 @@ function fakeStore() {
       if (state.down) throw refused();
       if (state.brokenStatement) throw Object.assign(new Error('syntax error'), { code: '42601' });
       writes.push({ jobId: job.id, token: job.claimToken, decision, attempt });
-      return { id: job.id, status: decision.kind === 'succeed' ? 'succeeded' : 'pending', attempts: job.attempts, runAt: new Date() };
+      const status = ({ succeed: 'succeeded', fail: 'failed', expire: 'expired' } as const)[decision.kind as 'succeed'] ?? 'pending';
+      return { id: job.id, status, attempts: job.attempts, runAt: new Date() };
     },
   };
   return { store, queue, writes, state };
