@@ -29,6 +29,16 @@ const unavailableState = (code: string) => code.startsWith('08') || /^57P0[1-3]$
 /** The error this one wraps: drizzle's "Failed query" keeps the driver's as `cause`, GraphQL's as `originalError`. */
 const wrapped = (e: object): unknown => (e as { originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
 
+/** The `code` of this error and of each error it wraps (driver codes and SQLSTATEs), outermost first. */
+export function errorCodes(err: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 6; e = wrapped(e), depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+  }
+  return codes;
+}
+
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e && typeof e === 'object' && depth < 6; e = wrapped(e), depth++) {
     const code = (e as { code?: unknown }).code;

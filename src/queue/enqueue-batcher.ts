@@ -10,6 +10,7 @@
 import type { Db } from '../db/client';
 import { withTenant } from '../db/tenant-scope';
 import { enqueueJobs, type Enqueued, type NewJob } from './enqueue';
+import { errorCodes } from '../db/unavailable';
 
 export type Enqueue = (job: NewJob) => Promise<Enqueued>;
 
@@ -59,8 +60,10 @@ export function createEnqueueBatcher({ db, maxInFlight = 4, maxBatch = 500 }: En
         return;
       }
       // One bad row fails the statement for all: halve until each bad row is alone with its caller.
+      // One half after the other, so that the split holds one connection, as the batch did.
       const half = Math.ceil(batch.length / 2);
-      await Promise.all([run(tenantId, batch.slice(0, half)), run(tenantId, batch.slice(half))]);
+      await run(tenantId, batch.slice(0, half));
+      await run(tenantId, batch.slice(half));
     }
   };
 
@@ -82,9 +85,5 @@ export function createEnqueueBatcher({ db, maxInFlight = 4, maxBatch = 500 }: En
  * would fail each row alone too, and is reported to the whole batch at once.
  */
 function isBadRow(err: unknown): boolean {
-  for (let e = err; e instanceof Error; e = e.cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(22|23|54)/.test(code)) return true;
-  }
-  return false;
+  return errorCodes(err).some((code) => /^(22|23|54)/.test(code));
 }

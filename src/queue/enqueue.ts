@@ -4,8 +4,8 @@
 //
 // The statement is built once, here, from the table's drizzle columns: the batch travels as one
 // JSON parameter (an array of objects, each column's value encoded as drizzle encodes it), so its
-// text is the same for 1 row or 500; the driver prepares it once per connection, and no call
-// builds SQL per row. A field added to NewJob must be added to FIELDS (the compiler insists).
+// text is the same for 1 row or 500 and no call builds SQL per row. (Running it as a named
+// prepared statement, db/prepared.ts, showed no gain above the noise: BENCHMARKS.md.) A field added to NewJob must be added to FIELDS (the compiler insists).
 import { randomUUID } from 'node:crypto';
 import { and, getTableColumns, inArray, is, SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';

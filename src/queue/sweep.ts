@@ -37,7 +37,11 @@ export const swept = {
 export async function followUpsOfSwept(tx: Db, rules: FollowUpRules, rows: Array<SweptJob & { hasFollowUps: boolean }>): Promise<SweptJob[]> {
   const ended = rows.filter((r) => r.hasFollowUps && FINAL_JOB_STATUS.has(r.status)).map((r) => r.id);
   const byParent = new Map<string | null, CreatedFollowUp[]>();
-  for (const f of await createFollowUpsFor(tx, rules, ended)) byParent.set(f.parentJobId, [...(byParent.get(f.parentJobId) ?? []), f]);
+  for (const f of await createFollowUpsFor(tx, rules, ended)) {
+    const list = byParent.get(f.parentJobId);
+    if (list) list.push(f);
+    else byParent.set(f.parentJobId, [f]);
+  }
   return rows.map(({ hasFollowUps: _, ...job }) => {
     const followUps = byParent.get(job.id);
     return followUps ? { ...job, followUps } : job;
