@@ -32,7 +32,10 @@ export function verifyCallback(verify: CallbackVerify, secret: string, headers: 
   if ('standardWebhooks' in verify) return verifyStandardWebhook(secret, headers, body, nowMs);
   const given = header(headers, verify.hmac.header);
   if (given === undefined) return { ok: false, status: 400, reason: `missing ${verify.hmac.header.toLowerCase()} header` };
-  if (!sameText(given, signHmac(verify.hmac, secret, body))) return { ok: false, status: 401, reason: 'signature does not match' };
+  // Hex digits carry no case: some providers send upper case.
+  const expected = signHmac(verify.hmac, secret, body);
+  const match = verify.hmac.encoding === 'hex' ? sameText(given.toLowerCase(), expected.toLowerCase()) : sameText(given, expected);
+  if (!match) return { ok: false, status: 401, reason: 'signature does not match' };
   // Without a delivery id, a replay is caught by the job having its callback already.
   return { ok: true, webhookId: header(headers, 'webhook-id') };
 }

@@ -66,7 +66,8 @@ export function createHttpClient(opts: HttpClientOptions): UpstreamClient {
     if (callbackHeader) headers[callbackHeader] = req.callback!.url;
     const always = callbackHeader ? [callbackHeader] : [];
     let summary: RequestSummary = { method, url: target.url, headers: redactHeaders(headers, always) };
-    const secrets: string[] = [];
+    // The token in the return address too: a provider may echo it in its answer.
+    const secrets: string[] = req.callback ? [req.callback.url] : [];
     let scrub = secretScrubber(secrets);
 
     // One controller for the attempt, aborted by its timeout or by the caller's signal (cancel,

@@ -35,13 +35,29 @@ const verify = z.union([
   }),
 ]);
 
+/** Headers the gateway or HTTP itself sets: the return address may not replace one. */
+const GATEWAY_HEADERS = new Set([
+  'accept',
+  'authorization',
+  'connection',
+  'content-length',
+  'content-type',
+  'host',
+  'idempotency-key',
+  'proxy-authorization',
+  'transfer-encoding',
+  'user-agent',
+]);
+
 const statusList = z.array(z.string().min(1).max(200)).min(1, 'must list at least one status');
 
 export const asyncBlock = z
   .strictObject({
     correlationField: bodyField.optional(),
     callbackField: bodyField.optional(),
-    callbackHeader: headerName.optional(),
+    callbackHeader: headerName
+      .refine((name) => !GATEWAY_HEADERS.has(name.toLowerCase()), { message: 'names a header set by the gateway or the transport' })
+      .optional(),
     timeout,
     verify,
     result: z

@@ -71,6 +71,11 @@ describe('provider HMAC', () => {
     expect(verifyCallback(hmac, 'provider-secret', {}, body)).toMatchObject({ ok: false, status: 400 });
   });
 
+  it('takes a hex digest in either case, and still nothing else', () => {
+    expect(verifyCallback(hmac, 'provider-secret', { 'x-signature': `sha256=${digest.toUpperCase()}` }, body).ok).toBe(true);
+    expect(verifyCallback(hmac, 'other', { 'x-signature': `sha256=${digest.toUpperCase()}` }, body)).toMatchObject({ ok: false, status: 401 });
+  });
+
   it('reads base64 digests', () => {
     const b64 = { hmac: { ...hmac.hmac, encoding: 'base64' as const, prefix: undefined } };
     const sig = createHmac('sha256', 'k').update(body).digest('base64');
@@ -128,6 +133,10 @@ services:
       /field "async.verify"/,
     );
     expect(bad(ok, 'GET')).toThrow(/need a body: use POST, PUT or PATCH, not GET/);
+    // A header the gateway sets itself (or the transport's) cannot carry the return address.
+    for (const name of ['Idempotency-Key', 'Content-Type', 'Host', 'Transfer-Encoding', 'Authorization']) {
+      expect(bad(ok.replace('callbackField: cb', `callbackHeader: ${name}`))).toThrow(/field "async.callbackHeader": names a header set by the gateway/);
+    }
   });
 
   it('accepts a provider HMAC and a header for the return address', () => {

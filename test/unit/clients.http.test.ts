@@ -111,6 +111,15 @@ describe('responses', () => {
     expect(await client.call(callReq())).toMatchObject({ outcome: 'success', httpStatus: 201, output: { id: 'ch_1' }, responseBody: '{"id":"ch_1"}' });
   });
 
+  it('keeps the return address out of the logged answer when a provider echoes it', async () => {
+    const url = 'http://gateway.test/callbacks/the-token-of-this-attempt';
+    upstream.script('/v1/charges', { status: 202, body: { accepted: true, callback_url: url } });
+    const result = await client.call(callReq({ callback: { url, correlationId: 'c-1' } }));
+    expect(result).toMatchObject({ outcome: 'success', httpStatus: 202 });
+    expect(result.responseBody).toContain('accepted');
+    expect(result.responseBody).not.toContain('the-token-of-this-attempt');
+  });
+
   it('returns text as text and an empty body as null', async () => {
     upstream.script('/v1/text', { status: 200, body: 'plain words' });
     upstream.script('/v1/empty', { status: 204 });
