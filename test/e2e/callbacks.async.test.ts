@@ -47,7 +47,7 @@ services:
           result: ${RESULT}
       - name: slow
         path: /slow
-        timeoutMs: 1000
+        timeoutMs: 3000
         retry: { maxAttempts: 3, initialDelayMs: 50 }
         async:
           callbackField: callback_url
@@ -161,8 +161,9 @@ describe('an async operation', () => {
   it('is not sent again when the callback settled it but the request then timed out on our side', async () => {
     provider.onRequest('/slow', async (req) => {
       // The provider reports at once, then answers too late: our attempt times out (retryable).
+      // Delivery gets most of the 3 s timeout, even on a busy machine.
       await provider.deliver(req.body.callback_url, { status: 'succeeded', data: { settled: true } });
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
     });
     const id = await t.call('payments', 'slow', { amount: 4 });
     const done = await t.waitForStatus(id, ['SUCCEEDED', 'FAILED']);

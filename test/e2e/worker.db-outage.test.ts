@@ -169,7 +169,8 @@ services:
 
     // Requests made while the database was down: a typed error, fast.
     const during = sent.filter((s) => s.at > downAt + 500 && s.at + s.ms < upAt);
-    expect(during.length).toBeGreaterThan(5);
+    // At least one from each of the two loaders: each request may take up to FAST_ERROR_MS.
+    expect(during.length).toBeGreaterThanOrEqual(2);
     for (const s of during) {
       expect(s.code, s.detail).toBe('DATABASE_UNAVAILABLE');
       expect(s.ms, s.detail).toBeLessThan(FAST_ERROR_MS);

@@ -3,7 +3,7 @@
 // 5432. The server refuses to run as root, so when the tests run as root every command runs as
 // the `postgres` OS user (runuser) and the directory is handed to it.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,14 +11,23 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-export const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** The newest installed server's binaries (Debian's layout, /usr/lib/postgresql/<major>/bin). */
+export const PG_BIN = newestServerBin('/usr/lib/postgresql');
 const OS_USER = 'postgres';
 
-/** Why these tests cannot run here, or undefined when they can. */
+function newestServerBin(root: string): string {
+  const majors = existsSync(root) ? readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a)) : [];
+  return join(root, majors.find((m) => existsSync(join(root, m, 'bin', 'initdb'))) ?? '15', 'bin');
+}
+
+/**
+ * Why these tests cannot run here, or undefined when they can. Where the server tests are
+ * required (CI: CALLGATE_TEST_REQUIRE_PG=1), a missing initdb is a failure, not a quiet skip.
+ */
 export function clusterSkipReason(): string | undefined {
-  if (!existsSync(join(PG_BIN, 'initdb'))) return `${PG_BIN}/initdb is missing`;
-  if (process.platform === 'win32') return 'needs a POSIX system';
-  return undefined;
+  const reason = process.platform === 'win32' ? 'needs a POSIX system' : existsSync(join(PG_BIN, 'initdb')) ? undefined : `${PG_BIN}/initdb is missing`;
+  if (reason && process.env.CALLGATE_TEST_REQUIRE_PG === '1') throw new Error(`CALLGATE_TEST_REQUIRE_PG=1 but a throwaway cluster cannot run: ${reason}`);
+  return reason;
 }
 
 export interface ThrowawayCluster {

@@ -207,14 +207,14 @@ describe('worker pool', () => {
       return b;
     }
 
-    it('claims ahead, and a freed slot takes the queued job without another claim', async () => {
+    it('claims ahead, and a freed slot takes the job it queued before the slot freed', async () => {
       const c = claimOf('c');
+      // withQueued leaves the store empty: c can only come from the pool's own queue.
       const b = await withQueued(c);
-      const claims = store.state.claims;
+      expect(up.calls).not.toContain(c.claimToken);
       up.answer(b);
       await tick();
       expect(up.calls.at(-1)).toBe(c.claimToken);
-      expect(store.state.claims).toBeLessThanOrEqual(claims + 1);
     });
 
     it('releases a queued job that is cancelled unsent, and never sends it', async () => {
