@@ -14,7 +14,7 @@ export async function showJob(db: Db, id: string): Promise<{ text: string; json:
   const [[parent], followUpJobs, [callback], attempts] = await Promise.all([
     job.parentJobId ? getJobSummaries(db, DEFAULT_TENANT_ID, [job.parentJobId]) : [],
     listFollowUpsOfJobs(db, DEFAULT_TENANT_ID, [job.id]),
-    listCallbacksOfJobs(db, [job.id]),
+    listCallbacksOfJobs(db, DEFAULT_TENANT_ID, [job.id]),
     listAttempts(db, job.id),
   ]);
   const fields = renderFields([

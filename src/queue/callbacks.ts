@@ -268,10 +268,12 @@ export interface CallbackView {
 }
 
 /** Job.callback: when the job stops waiting, and when its callback came; never the token. */
-export async function listCallbacksOfJobs(db: Db, jobIds: readonly string[]): Promise<CallbackView[]> {
+export async function listCallbacksOfJobs(db: Db, tenantId: string, jobIds: readonly string[]): Promise<CallbackView[]> {
   if (jobIds.length === 0) return [];
+  // The tenant filter every API read carries; row-level security backs it up.
   return db
     .select({ jobId: jobCallbacks.jobId, expiresAt: jobCallbacks.expiresAt, receivedAt: jobCallbacks.receivedAt })
     .from(jobCallbacks)
-    .where(inArray(jobCallbacks.jobId, [...jobIds]));
+    .innerJoin(jobs, eq(jobs.id, jobCallbacks.jobId))
+    .where(and(eq(jobs.tenantId, tenantId), inArray(jobCallbacks.jobId, [...jobIds])));
 }

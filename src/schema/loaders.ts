@@ -57,7 +57,7 @@ export function createLoaders(asTenant: TenantScope, tenantId: string): Loaders 
     ),
     callbacks: new DataLoader(
       async (ids) => {
-        const byJob = new Map((await asTenant((tx) => listCallbacksOfJobs(tx, ids))).map((c) => [c.jobId, c]));
+        const byJob = new Map((await asTenant((tx) => listCallbacksOfJobs(tx, tenantId, ids))).map((c) => [c.jobId, c]));
         return ids.map((id) => byJob.get(id) ?? null);
       },
       { maxBatchSize: MAX_BATCH_SIZE },
