@@ -51,7 +51,9 @@ export function createMockClient(opts: MockClientOptions = {}): UpstreamClient {
     if (waited === 'aborted') return { outcome: 'aborted', retryable: false, error: 'aborted', request };
     if (timedOut) return timeout(req.timeoutMs, request);
     if (scenario) return fault(scenario, req.timeoutMs, request);
-    if (req.operation.async && mock.callback) {
+    if (req.operation.async) {
+      // Without a callback to simulate, the job would wait for one until it timed out: say so now.
+      if (!mock.callback) return { outcome: 'http_error', retryable: false, error: 'mock of an async operation without mock.callback: no callback would come', request };
       // An async provider acknowledges now and reports the result later, on the return address.
       const problem = callbacks.schedule(req, random);
       if (problem !== undefined) return { outcome: 'http_error', retryable: false, error: problem, request };

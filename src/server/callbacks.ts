@@ -41,6 +41,11 @@ export function createCallbackRoute(opts: CallbackRouteOptions) {
     if (!path.startsWith(CALLBACK_PATH_PREFIX)) return false;
     handle(req, path.slice(CALLBACK_PATH_PREFIX.length))
       .catch((err: unknown) => {
+        // Nobody to answer, nothing changed, and anyone with a well-formed token can do it: no error line.
+        if (err instanceof BodyClosed) {
+          log.debug('callback request closed before its body ended');
+          return reply(400, { error: 'request closed' });
+        }
         // Either way nothing changed and the provider should send it again: a 503 says so plainly.
         if (isDatabaseUnavailable(err)) return reply(503, { error: 'database unavailable; send the callback again later' });
         log.error({ err }, 'callback could not be processed');
@@ -156,10 +161,13 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
     };
     const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
     // The provider hung up mid-body: nothing to answer, nothing changed.
-    const onClose = () => reject(new Error('callback request closed before its body ended'));
+    const onClose = () => reject(new BodyClosed());
     req.on('data', onData).on('end', onEnd).on('error', reject).on('close', onClose);
   });
 }
+
+/** The client hung up before its body ended. */
+class BodyClosed extends Error {}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -27,6 +27,13 @@ describe('mock client', () => {
     expect(res.request).toEqual({ method: 'POST', url: 'mock://mock/echo', headers: {} });
   });
 
+  it('fails at once, not by a timeout later, an async operation with no callback to simulate', async () => {
+    const req = callReq({ response: { ok: true } });
+    const async = { callbackField: 'cb', timeout: '5m', verify: { standardWebhooks: { secretEnv: 'S' } }, result: { status: '/s', succeededWhen: ['ok'], failedWhen: ['no'] } };
+    const res = await createMockClient().call({ ...req, operation: { ...req.operation, async } });
+    expect(res).toMatchObject({ outcome: 'http_error', retryable: false, error: expect.stringContaining('without mock.callback') });
+  });
+
   it('answers a fixed response', async () => {
     const res = await createMockClient().call(callReq({ response: { status: 'paid' } }));
     expect(res).toMatchObject({ outcome: 'success', output: { status: 'paid' } });
