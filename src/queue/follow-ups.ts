@@ -6,7 +6,7 @@
 import { and, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import type { PgInsertValue } from 'drizzle-orm/pg-core';
-import { jobs, type JobRow, type JobStatus } from '../db/schema';
+import { HAS_PARENT, jobs, type JobRow, type JobStatus } from '../db/schema';
 import { renderTemplate } from '../json-template';
 import type { Registry } from '../registry';
 import { mergeFollowUps, type FollowUpList } from '../registry/follow-up-defs';
@@ -72,7 +72,7 @@ export async function createFollowUps(tx: Db, rules: FollowUpRules, parents: rea
   return tx
     .insert(jobs)
     .values(rows)
-    .onConflictDoNothing({ target: [jobs.parentJobId, jobs.followUpSlot] })
+    .onConflictDoNothing({ target: [jobs.parentJobId, jobs.followUpSlot], where: HAS_PARENT })
     .returning({ id: jobs.id, parentJobId: jobs.parentJobId, service: jobs.service, operation: jobs.operation, status: jobs.status });
 }
 

@@ -28,6 +28,9 @@ export const IS_FINAL = statusIn([...FINAL_JOB_STATUS]);
 /** `status in (<every unfinished status>)`, the predicate of `jobs_live_idx`. */
 export const IS_LIVE = statusIn(JOB_STATUS.filter((s) => !FINAL_JOB_STATUS.has(s)));
 
+/** The predicate of `jobs_parent_slot_uq`, repeated by the insert that relies on it (follow-ups.ts). */
+export const HAS_PARENT = sql`parent_job_id is not null`;
+
 export const jobs = pgTable(
   'jobs',
   {
@@ -80,7 +83,8 @@ export const jobs = pgTable(
     // Jobs finished in a stats window, and retention's scan for finished jobs older than a cutoff.
     index('jobs_finished_idx').on(t.completedAt).where(IS_FINAL),
     // Job.followUps, and a parent's follow-up created exactly once however often its end is retried.
-    uniqueIndex('jobs_parent_slot_uq').on(t.parentJobId, t.followUpSlot),
+    // Partial: most jobs have no parent, and every enqueue would otherwise add an entry for nothing.
+    uniqueIndex('jobs_parent_slot_uq').on(t.parentJobId, t.followUpSlot).where(HAS_PARENT),
   ],
 );
 
