@@ -1,6 +1,8 @@
 // Builds an attempt's URL, body and headers from the operation's template and the job input. Input
 // fills one path segment or one query value and nothing more: it cannot move the request elsewhere.
+import { isPlainObject } from '../json-template';
 import { PATH_PLACEHOLDER } from '../registry/path-template';
+import { BODY_METHODS } from '../registry/types';
 import type { CallRequest } from './types';
 
 interface Target {
@@ -15,7 +17,6 @@ interface Unbuildable {
   url: string;
 }
 
-const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 /**
  * Would end the segment (`/`, and `\`, which WHATWG URLs read as `/`), start a query or fragment,
  * or break a request line (CR, LF, other controls). Encoding `/` as %2F is not enough: many
@@ -95,8 +96,4 @@ function segmentProblem(name: string, value: unknown): string | undefined {
   if (text === '.' || text === '..') return `path parameter "${name}" must not be "." or ".."`;
   if (SEGMENT_BREAKERS.test(text)) return `path parameter "${name}" must not contain "/", "\\", "?", "#" or control characters`;
   return undefined;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -2,6 +2,7 @@
 // declare them: checked here once, so the worker and the callback route can trust every field.
 import { z } from 'zod';
 import { DurationError, parseDuration } from '../duration';
+import { BODY_METHODS } from './types';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 /** A top-level property of the request body. */
@@ -93,7 +94,6 @@ export const mockCallback = z.strictObject({
 });
 
 /** Body methods carry the correlation id and the return address; a GET or DELETE has no body. */
-const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 
 /** What an operation's async block asks of the rest of the operation; each problem names its field. */
 export function asyncOperationProblems(op: {

@@ -20,6 +20,8 @@ export type ServiceSource = (typeof SERVICE_SOURCE)[number];
 
 export const HTTP_METHODS = Object.freeze(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const);
 export type HttpMethod = (typeof HTTP_METHODS)[number];
+/** The methods whose input is sent as a JSON body (the others put scalars in the query string). */
+export const BODY_METHODS: ReadonlySet<string> = new Set<HttpMethod>(['POST', 'PUT', 'PATCH']);
 
 export type JsonSchema = Record<string, unknown>;
 

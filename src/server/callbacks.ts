@@ -9,6 +9,7 @@ import { CALLBACK_PATH_PREFIX, hashCallbackToken, isCallbackToken } from '../cal
 import { verifyCallback } from '../callbacks/verify';
 import { RESPONSE_BODY_LOG_CHARS } from '../clients/http';
 import type { Db } from '../db/client';
+import { isPlainObject } from '../json-template';
 import type { Logger } from '../logger';
 import type { FinishMetrics } from '../metrics';
 import { isDatabaseUnavailable } from '../db/unavailable';
@@ -89,7 +90,7 @@ export function createCallbackRoute(opts: CallbackRouteOptions) {
       return reply(400, { error: 'body is not JSON' });
     }
     const field = config.correlationField;
-    if (field !== undefined && isObject(body) && Object.hasOwn(body, field) && String(body[field]) !== target.correlationId) {
+    if (field !== undefined && isPlainObject(body) && Object.hasOwn(body, field) && String(body[field]) !== target.correlationId) {
       return reply(409, { error: `${field} is not the correlation id of this return address's job` });
     }
     const result = mapCallbackResult(body, config.result);
@@ -168,7 +169,3 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 
 /** The client hung up before its body ended. */
 class BodyClosed extends Error {}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
