@@ -1,4 +1,4 @@
-// The gateway as a child process (`node --import tsx src/main.ts`, not through npm, so signals
+// The gateway as a child process (`node --import tsx src/main.ts`, or the built bundle; not through npm, so signals
 // reach node itself): for crash and drain tests, which need a process to kill, and for benchmarks.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,11 @@ export interface GatewayProcessOptions {
   startTimeoutMs?: number;
   /** Node flags before the script, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
   nodeArgs?: string[];
+  /**
+   * `source`: src/main.ts through tsx, so tests need no build. `built`: dist/main.js as `npm start`
+   * runs it (the caller runs `npm run build` first). @default 'source'
+   */
+  entry?: 'source' | 'built';
 }
 
 export interface GatewayProcess {
@@ -51,7 +56,8 @@ export function startGatewayProcess(opts: GatewayProcessOptions): Promise<Gatewa
     ...opts.env,
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'];
+  const script = opts.entry === 'built' ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const args = [...(opts.nodeArgs ?? []), ...script];
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let stdout = '';
