@@ -60,7 +60,7 @@ function sqlLiteral(value: unknown): string {
 const INSERT_HEAD = sql.raw(
   `insert into "jobs" (${FIELDS.map((f) => `"${COLUMNS[f].name}"`).join(', ')}) select ${FIELDS.map(valueOf).join(', ')} from json_array_elements(`,
 );
-const INSERT_TAIL = sql.raw(`::json) as e on conflict ("tenant_id", "idempotency_key") do nothing returning *`);
+const INSERT_TAIL = sql.raw(`::json) as e on conflict ("tenant_id", "idempotency_key") where idempotency_key is not null do nothing returning *`);
 
 /** One row as the statement reads it: each set field as drizzle sends that column's values. */
 function encode(id: string, job: NewJob): Record<string, unknown> {

@@ -30,6 +30,8 @@ export const IS_LIVE = statusIn(JOB_STATUS.filter((s) => !FINAL_JOB_STATUS.has(s
 
 /** The predicate of `jobs_parent_slot_uq`, repeated by the insert that relies on it (follow-ups.ts). */
 export const HAS_PARENT = sql`parent_job_id is not null`;
+/** The idempotency index's predicate, named again by the enqueue's ON CONFLICT. */
+export const HAS_IDEMPOTENCY_KEY = sql`idempotency_key is not null`;
 
 export const jobs = pgTable(
   'jobs',
@@ -73,7 +75,8 @@ export const jobs = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('jobs_tenant_idempotency_key_uq').on(t.tenantId, t.idempotencyKey),
+    // Partial: most jobs have no key, and an entry per job would be maintained on every status change for nothing.
+    uniqueIndex('jobs_tenant_idempotency_key_uq').on(t.tenantId, t.idempotencyKey).where(HAS_IDEMPOTENCY_KEY),
     index('jobs_claim_idx').on(t.priority, t.runAt).where(sql`status = 'pending'`),
     index('jobs_lease_idx').on(t.lockedUntil).where(sql`status = 'running'`),
     index('jobs_deadline_idx').on(t.deadline).where(sql`status = 'pending' and deadline is not null`),

@@ -1,0 +1,2 @@
+DROP INDEX "jobs_tenant_idempotency_key_uq";--> statement-breakpoint
+CREATE UNIQUE INDEX "jobs_tenant_idempotency_key_uq" ON "jobs" USING btree ("tenant_id","idempotency_key") WHERE idempotency_key is not null;
