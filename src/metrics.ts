@@ -73,27 +73,48 @@ export function createMetrics(): Metrics {
     registers,
   });
 
+  const enqueuedOf = childrenOf((service, operation) => enqueued.labels(service, operation));
+  const finishedOf = childrenOf((service, operation, status) => finished.labels(service, operation, status));
+  const attemptsOf = childrenOf((service, operation, outcome) => attempts.labels(service, operation, outcome));
+  const durationOf = childrenOf((service, operation) => attemptDuration.labels(service, operation));
+  const inFlightOf = childrenOf((service) => inFlight.labels(service));
   return {
     registry,
-    jobEnqueued: (service, operation) => enqueued.inc({ service, operation }),
-    jobFinished: (service, operation, status) => finished.inc({ service, operation, status }),
+    jobEnqueued: (service, operation) => enqueuedOf(service, operation).inc(),
+    jobFinished: (service, operation, status) => finishedOf(service, operation, status).inc(),
     followUpsCreated: (created) => {
       for (const { service, operation, status } of created) {
-        enqueued.inc({ service, operation });
-        if (FINAL_JOB_STATUS.has(status)) finished.inc({ service, operation, status });
+        enqueuedOf(service, operation).inc();
+        if (FINAL_JOB_STATUS.has(status)) finishedOf(service, operation, status).inc();
       }
     },
     attemptEnded(service, operation, outcome, durationMs) {
-      attempts.inc({ service, operation, outcome });
-      if (outcome !== 'breaker_open') attemptDuration.observe({ service, operation }, durationMs / 1000);
+      attemptsOf(service, operation, outcome).inc();
+      if (outcome !== 'breaker_open') durationOf(service, operation).observe(durationMs / 1000);
     },
     async trackCall(service, call) {
-      inFlight.inc({ service });
+      const gauge = inFlightOf(service);
+      gauge.inc();
       try {
         return await call();
       } finally {
-        inFlight.dec({ service });
+        gauge.dec();
       }
     },
+  };
+}
+
+/**
+ * An instrument's children by label values, each made once: prom-client validates and hashes a
+ * label object on every update, several times per job on the worker's hot path. The set of label
+ * values is what prom-client keeps anyway (registered services and operations, fixed outcomes).
+ */
+function childrenOf<C>(make: (...values: string[]) => C): (...values: string[]) => C {
+  const children = new Map<string, C>();
+  return (...values) => {
+    const key = values.join('\u0000');
+    let child = children.get(key);
+    if (!child) children.set(key, (child = make(...values)));
+    return child;
   };
 }
