@@ -12,7 +12,7 @@ const InstanceType = builder.objectRef<InstanceStatus>('Instance').implement({
     startedAt: t.expose('startedAt', { type: 'DateTime' }),
     lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime' }),
     concurrency: t.exposeInt('concurrency', { description: '0 for an instance that only serves the API.' }),
-    inFlight: t.exposeInt('inFlight', { description: 'Jobs running on it at its last heartbeat, every tenant included.' }),
+    inFlight: t.exposeInt('inFlight', { description: 'Jobs it held RUNNING at its last heartbeat (calls in progress, outcomes being written, jobs claimed ahead), every tenant included.' }),
     live: t.exposeBoolean('live', { description: 'Seen in the last 15 s; a dead instance stays listed, not live, for 10 minutes.' }),
   }),
 });

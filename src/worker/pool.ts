@@ -99,6 +99,7 @@ export interface WorkerPool {
   nudge(): void;
   /** Aborts the job's calls if this instance is running it (it was cancelled): every claim of it here. */
   abort(jobId: string): void;
+  /** Jobs this pool holds RUNNING: calls in progress, outcomes being written, jobs claimed ahead. */
   inFlight(): number;
 }
 
@@ -250,7 +251,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       queued = queued.filter((q) => q.job.id !== jobId);
       for (const { job, until } of cancelled) release(job, 'cancelled', until);
     },
-    inFlight: () => running.size,
+    inFlight: () => running.size + queued.length,
   };
   return pool;
 }

@@ -212,6 +212,8 @@ describe('worker pool', () => {
       // withQueued leaves the store empty: c can only come from the pool's own queue.
       const b = await withQueued(c);
       expect(up.calls).not.toContain(c.claimToken);
+      // c is RUNNING in the database while it waits: the heartbeat's in-flight count includes it.
+      expect(pool.inFlight()).toBe(2);
       up.answer(b);
       await tick();
       expect(up.calls.at(-1)).toBe(c.claimToken);
