@@ -28,6 +28,7 @@ const JOB: NewJob = {
   operation: 'echo',
   input: { orderId: 'ord_12345', amount: 4200, currency: 'EUR' },
   maxAttempts: 5,
+  leaseMs: 15_000,
 };
 
 type Mode = 'plain' | 'scoped';

@@ -62,13 +62,6 @@ export interface AppOptions {
   random?: () => number;
 }
 
-/**
- * Added to the longest operation timeout for the lease. Every timestamp involved is the
- * database's now(), so it covers recording the outcome after the call (and keeping it through a
- * short database outage: outcome-writer.ts), not clock skew.
- */
-const LEASE_MARGIN_MS = 5_000;
-
 /** Enough connections for the API and the claim/complete traffic of a full worker pool. */
 const POOL_CONNECTIONS = 20;
 /**
@@ -123,8 +116,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     concurrency: config.workerConcurrency,
     pollIntervalMs: config.pollIntervalMs,
     workerId: config.instanceId,
-    // Taken at each claim: a service registered since may have the longest timeout.
-    leaseMs: () => registry.longestTimeoutMs() + LEASE_MARGIN_MS,
   });
   const sweeper = createSweeper({ db: database.db, log, metrics, followUpRules, intervalMs: config.sweepIntervalMs });
   const heartbeat = createHeartbeat({

@@ -1,6 +1,7 @@
 // claimJobs: takes up to `limit` due pending jobs for one worker in a single statement. SKIP LOCKED
 // lets any number of workers on any number of instances claim at once without taking a job twice.
-// Each claim gets a fresh token: only writes carrying it may end the attempt (see finish.ts).
+// Each claim gets a fresh token: only writes carrying it may end the attempt (see finish.ts). Each
+// row is leased for its own `lease_ms` (lease.ts), not for the longest timeout of any operation.
 //
 // The statement is on the worker's hot path, so it is built once per database handle, with
 // placeholders, and only executed per claim: drizzle builds no SQL per call.
@@ -32,7 +33,7 @@ function buildClaim(db: Db) {
       status: 'running',
       attempts: sql`${jobs.attempts} + 1`,
       lockedBy: sql`${sql.placeholder('workerId')}`,
-      lockedUntil: sql`now() + make_interval(secs => ${sql.placeholder('leaseSeconds')}::float8)`,
+      lockedUntil: sql`now() + ${jobs.leaseMs} * interval '1 millisecond'`,
       // Volatile, so evaluated per row: every job of the batch gets its own token.
       claimToken: sql`gen_random_uuid()`,
       startedAt: sql`coalesce(${jobs.startedAt}, now())`,
@@ -45,10 +46,10 @@ function buildClaim(db: Db) {
 
 const prepared = new WeakMap<Db, ReturnType<typeof buildClaim>>();
 
-export async function claimJobs(db: Db, workerId: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+export async function claimJobs(db: Db, workerId: string, limit: number): Promise<ClaimedJob[]> {
   if (limit <= 0) return [];
   let claim = prepared.get(db);
   if (!claim) prepared.set(db, (claim = buildClaim(db)));
-  const claimed = await claim.execute({ workerId, limit, leaseSeconds: leaseMs / 1000 });
+  const claimed = await claim.execute({ workerId, limit });
   return claimed as ClaimedJob[];
 }

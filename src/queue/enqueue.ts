@@ -14,6 +14,8 @@ import { selectRows } from '../db/rows';
 import { jobs, type JobRow, type NewJobRow } from '../db/schema';
 
 export type NewJob = Pick<NewJobRow, 'tenantId' | 'service' | 'operation' | 'input' | 'maxAttempts'> &
+  /** The job's lease (lease.ts): the column's default is only for jobs accepted before it existed. */
+  Required<Pick<NewJobRow, 'leaseMs'>> &
   Partial<Pick<NewJobRow, 'idempotencyKey' | 'correlationId' | 'priority' | 'runAt' | 'deadline' | 'parentJobId' | 'followUps'>>;
 
 export interface Enqueued {
@@ -29,6 +31,7 @@ const FIELD_SET: Record<keyof NewJob, true> = {
   operation: true,
   input: true,
   maxAttempts: true,
+  leaseMs: true,
   idempotencyKey: true,
   correlationId: true,
   priority: true,

@@ -12,6 +12,7 @@ import type { Registry } from '../registry';
 import { mergeFollowUps, type FollowUpList } from '../registry/follow-up-defs';
 import type { FollowUpDef, FollowUps } from '../registry/types';
 import { inputShapeViolations } from '../registry/validate-input';
+import { leaseMsFor } from './lease';
 
 /**
  * Links a chain may have below the job a client asked for (depth 0): a follow-up deeper than this
@@ -133,6 +134,7 @@ function followUpJob({ registry, maxInputBytes }: FollowUpRules, parent: EndedPa
   return {
     ...job,
     maxAttempts: registry.retryPolicy(service, operation).maxAttempts,
+    leaseMs: leaseMsFor(registry.timeoutMs(service, operation)),
     deadline: operation.maxAgeMs === undefined ? null : new Date(Date.now() + operation.maxAgeMs),
     followUps: mergeFollowUps(operation, null),
   };

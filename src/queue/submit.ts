@@ -9,6 +9,7 @@ import type { JobRow } from '../db/schema';
 import type { FollowUps, OperationDef, Registry, ServiceDef, Violation } from '../registry';
 import { inputShapeViolations } from '../registry/validate-input';
 import { acceptFollowUps } from './accept-follow-ups';
+import { leaseMsFor } from './lease';
 import type { Enqueue } from './enqueue-batcher';
 
 export interface JobRequest {
@@ -63,6 +64,7 @@ export async function submitJob(enqueue: Enqueue, registry: Registry, req: JobRe
     runAt: req.runAt ?? undefined,
     deadline: earliest(req.deadline, operation.maxAgeMs === undefined ? undefined : new Date(Date.now() + operation.maxAgeMs)),
     maxAttempts: req.maxAttempts ?? registry.retryPolicy(service, operation).maxAttempts,
+    leaseMs: leaseMsFor(registry.timeoutMs(service, operation)),
     followUps: accepted.followUps,
   });
   if (deduplicated && !sameCall(job, req, accepted.followUps)) return { kind: 'idempotency_conflict', idempotencyKey: req.idempotencyKey!, jobId: job.id };

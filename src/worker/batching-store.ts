@@ -85,7 +85,7 @@ export function createBatchingStore(
   }
 
   return {
-    claim: (workerId, limit, leaseMs) => single.claim(workerId, limit, leaseMs),
+    claim: (workerId, limit) => single.claim(workerId, limit),
     write(job: ClaimedJob, decision: Decision, attempt: AttemptRecord | undefined) {
       const ending = batchable(job, decision);
       if (!ending) return single.write(job, decision, attempt);

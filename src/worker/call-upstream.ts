@@ -6,7 +6,7 @@ import { callbackTimeoutMs, type ReturnAddress } from '../callbacks/arm';
 import type { CallRequest, CallResult, RequestSummary, UpstreamClient } from '../clients/types';
 import type { ServiceKind } from '../db/schema';
 import type { JobMetrics } from '../metrics';
-import type { AttemptRecord, ClaimedJob } from '../queue';
+import { attemptTimeoutMs, type AttemptRecord, type ClaimedJob } from '../queue';
 import { DEFAULT_RETRY, type Registry } from '../registry';
 import type { Breakers } from './breakers';
 import { ABORT_CANCEL, ABORT_DRAIN } from './decide';
@@ -43,7 +43,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream {
       input: job.input,
       // The same key on every attempt, a resent call after a lost outcome included: the upstream can dedupe.
       idempotencyKey: job.idempotencyKey ?? job.id,
-      timeoutMs: registry.timeoutMs(service, operation),
+      // Never longer than the job's lease covers: its timeout may have been raised since it was accepted.
+      timeoutMs: attemptTimeoutMs(registry.timeoutMs(service, operation), job.leaseMs),
       signal,
       callback,
     };

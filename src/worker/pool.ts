@@ -28,7 +28,7 @@ const WRITE_BEFORE_LEASE_END_MS = 1_000;
 
 /**
  * A job claimed ahead is sent only within this long of its claim; later it is released unsent.
- * The lease covers the longest timeout plus a margin (app.ts: 5 s), so a call started within this
+ * Its lease covers its timeout plus a margin (queue/lease.ts: 5 s), so a call started within this
  * long still ends, and its outcome is written, before the lease runs out.
  */
 const MAX_QUEUED_MS = 1_000;
@@ -78,8 +78,6 @@ export interface WorkerPoolOptions {
   log: Logger;
   concurrency: number;
   pollIntervalMs: number;
-  /** The lease taken at each claim: no job may outlive it (app.ts: longest timeout plus a margin). */
-  leaseMs: () => number;
   workerId?: string | undefined;
   /** Jitter source. @default Math.random */
   random?: (() => number) | undefined;
@@ -140,13 +138,12 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
         const wanted = opts.concurrency - calling + ahead - queued.length;
         if (wanted <= 0) return;
         mayHaveMore = false;
-        const leaseMs = opts.leaseMs();
         // Taken before the claim is sent, so it is never later than the database's own lease start.
         const claimedAt = Date.now();
-        const until = claimedAt + leaseMs - WRITE_BEFORE_LEASE_END_MS;
-        const jobs = await opts.store.claim(workerId, wanted, leaseMs);
+        const jobs = await opts.store.claim(workerId, wanted);
         if (jobs.length === wanted) mayHaveMore = true;
-        for (const job of jobs) queued.push({ job, until, claimedAt });
+        // Each job's own lease (queue/lease.ts), as the claim set it.
+        for (const job of jobs) queued.push({ job, until: claimedAt + job.leaseMs - WRITE_BEFORE_LEASE_END_MS, claimedAt });
         startQueued();
       }
     } catch (err) {

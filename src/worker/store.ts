@@ -7,8 +7,8 @@ import { createBatchingStore, type BatchingOptions } from './batching-store';
 import type { DecidePolicy, Decision, Outcome } from './decide';
 
 export interface JobStore {
-  /** Up to `limit` due jobs, RUNNING under a fresh claim token each, leased for `leaseMs`. */
-  claim(workerId: string, limit: number, leaseMs: number): Promise<ClaimedJob[]>;
+  /** Up to `limit` due jobs, RUNNING under a fresh claim token each, each leased for its own `leaseMs`. */
+  claim(workerId: string, limit: number): Promise<ClaimedJob[]>;
   /**
    * Writes the decision under the job's claim token, with the attempt's row when a call was made.
    * Null when the claim no longer holds the job (fenced out, or `record_only`); rejects when the
@@ -39,7 +39,7 @@ export function createJobStore(db: Db, followUpRules: FollowUpRules, batching: B
 /** Every decision written on its own, in one statement (or one transaction with the follow-ups it creates). */
 function singleJobStore(db: Db, followUpRules: FollowUpRules): JobStore {
   return {
-    claim: (workerId, limit, leaseMs) => claimJobs(db, workerId, limit, leaseMs),
+    claim: (workerId, limit) => claimJobs(db, workerId, limit),
     async write(job, decision, attempt) {
       const rules = job.followUps == null ? undefined : followUpRules;
       const f = { jobId: job.id, claimToken: job.claimToken, attempt, followUpRules: rules };

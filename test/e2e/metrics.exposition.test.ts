@@ -2,6 +2,8 @@
 // labels and values, in-flight calls and queue depth move, breaker states show, and no job id or
 // input ever becomes a label. Each app has its own registry, so the two apps here never mix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { jobs } from '../../src/db/schema';
 import { claimJobs } from '../../src/queue';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { startUpstream, type Upstream } from '../helpers/upstream';
@@ -213,12 +215,12 @@ services:
     expect(queued.value('callgate_queue_oldest_due_pending_age_seconds')).toBeGreaterThan(0);
     expect(queued.value('callgate_jobs_enqueued_total', { service: 'mock', operation: 'echo' })).toBe(4);
 
-    await claimJobs(t.app.database.db, 'test-worker', 2, 60_000);
+    await claimJobs(t.app.database.db, 'test-worker', 2);
     const claimed = await scrape(t);
     expect(claimed.value('callgate_queue_jobs', { status: 'pending' })).toBe(2);
     expect(claimed.value('callgate_queue_jobs', { status: 'running' })).toBe(2);
 
-    await claimJobs(t.app.database.db, 'test-worker', 10, 60_000);
+    await claimJobs(t.app.database.db, 'test-worker', 10);
     const drained = await scrape(t);
     expect(drained.value('callgate_queue_jobs', { status: 'running' })).toBe(3);
     // Only the job scheduled for later is left, and it is not due: nothing waits.
@@ -229,7 +231,8 @@ services:
   it('counts a job the sweeper failed because its worker was lost on the last attempt', async () => {
     const id = await t.call('mock', 'echo', { lost: true });
     // Claimed by a "worker" that never reports back; its 1 ms lease is gone at the next sweep.
-    expect((await claimJobs(t.app.database.db, 'crashed-worker', 1, 1)).map((j) => j.id)).toEqual([id]);
+    await t.app.database.db.update(jobs).set({ leaseMs: 1 }).where(eq(jobs.id, id));
+    expect((await claimJobs(t.app.database.db, 'crashed-worker', 1)).map((j) => j.id)).toEqual([id]);
     await t.waitForStatus(id, ['FAILED']);
     await expect
       .poll(async () => (await scrape(t)).value('callgate_jobs_finished_total', { service: 'mock', operation: 'echo', status: 'failed' }), {

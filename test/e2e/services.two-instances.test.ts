@@ -1,7 +1,8 @@
 // Two gateways on one database: a service registered, switched or deleted through one is seen by
 // the other at once (NOTIFY, no restart), and neither instance writes its file into the shared table.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { services } from '../../src/db/schema';
+import { eq } from 'drizzle-orm';
+import { jobs, services } from '../../src/db/schema';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { hasPgServer, pgSkipReason } from '../helpers/db';
 import { createTenantWithKeys, gqlAs } from '../helpers/keys';
@@ -56,12 +57,13 @@ describe.skipIf(!hasPgServer())(`two instances on one database ${pgSkipReason()}
     expect((await gqlAs(a, admin, REGISTER, { input })).body.data!.registerService.__typename).toBe('ServiceSuccess');
     const seen = await servicesOn(b, (list) => list.some((s) => s.name === 'slow-news'));
     expect(seen).toContainEqual({ name: 'slow-news', mode: 'REAL', timeoutMs: 45_000 });
-    // The worker on A leases for the longest timeout, the new service's included.
-    expect(a.app.registry.longestTimeoutMs()).toBe(45_000);
+    expect(a.app.registry.service('slow-news')?.timeoutMs).toBe(45_000);
 
     // Enqueued through B (no workers), run by A.
     const called = await gqlAs(b, admin, CALL, { input: { service: 'slow-news', operation: 'headlines', input: { topic: 'tides' } } });
     const id = called.body.data!.callService.job.id as string;
+    // B's registry knew the new service's timeout when it accepted the job: the job is leased for it (plus the 5 s margin).
+    expect((await a.app.database.db.select({ leaseMs: jobs.leaseMs }).from(jobs).where(eq(jobs.id, id)))[0]?.leaseMs).toBe(50_000);
     let job: { status: string; output: { topic: string } } | undefined;
     for (const deadline = Date.now() + 10_000; Date.now() < deadline && job?.status !== 'SUCCEEDED'; ) {
       job = (await gqlAs(b, admin, JOB, { id })).body.data!.job;
@@ -78,7 +80,7 @@ describe.skipIf(!hasPgServer())(`two instances on one database ${pgSkipReason()}
   it('a service deleted on one instance is gone from the other', async () => {
     expect((await gqlAs(b, admin, DELETE, { name: 'slow-news' })).body.data!.deleteService.__typename).toBe('DeleteServiceSuccess');
     expect((await servicesOn(a, (list) => !list.some((s) => s.name === 'slow-news'))).map((s: { name: string }) => s.name)).toEqual(['file-a']);
-    expect(a.app.registry.longestTimeoutMs()).toBe(10_000);
+    expect(a.app.registry.service('slow-news')).toBeUndefined();
   });
 
   it('the writing instance reloads once (its answer), not again on its own NOTIFY; the other still follows', async () => {

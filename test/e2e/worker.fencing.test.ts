@@ -9,7 +9,7 @@ import { createMockClient } from '../../src/clients/mock';
 import type { UpstreamClient } from '../../src/clients/types';
 import { DEFAULT_TENANT_ID } from '../../src/db/schema';
 import { createMetrics } from '../../src/metrics';
-import { cancelJob, enqueueJob, getJob, listAttempts, recoverExpiredLeases } from '../../src/queue';
+import { cancelJob, enqueueJob, getJob, leaseMsFor, listAttempts, recoverExpiredLeases } from '../../src/queue';
 import { loadRegistry, parseServices } from '../../src/registry';
 import { createBreakers } from '../../src/worker/breakers';
 import { armReturnAddress } from '../../src/callbacks/arm';
@@ -20,9 +20,8 @@ import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 import { startUpstream, type Step, type Upstream } from '../helpers/upstream';
 
-/** Lease = timeout + margin = 1.3 s: short enough to run out while the first run is stalled. */
+/** Lease = timeout + margin = 6 s: short enough to run out while the first run is stalled. */
 const TIMEOUT_MS = 1_000;
-const LEASE_MARGIN_MS = 300;
 
 const t = useTestDatabase();
 let upstream: Upstream;
@@ -86,10 +85,9 @@ services:
     log,
     concurrency: 4,
     pollIntervalMs: 100,
-    leaseMs: () => registry.longestTimeoutMs() + LEASE_MARGIN_MS,
   });
   pool.start();
-  const { job } = await enqueueJob(db, newJob({ service: 'shop', operation: path.slice(1), maxAttempts: 3 }));
+  const { job } = await enqueueJob(db, newJob({ service: 'shop', operation: path.slice(1), maxAttempts: 3, leaseMs: leaseMsFor(TIMEOUT_MS) }));
   const received = (n: number) => upstream.requests.filter((r) => r.path === path).length >= n;
   await waitFor('the first call to be answered', () => received(1));
   // The lease runs out while the first run is stuck; the sweeper takes the job back, the pool claims it again.

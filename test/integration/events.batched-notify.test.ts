@@ -19,7 +19,7 @@ describe('batched job NOTIFYs', () => {
   const eventsIn = (from: number) => payloads.slice(from).flatMap((p) => parseEvents(p).events);
   /** A one-row change to wait for: NOTIFYs arrive in commit order, so anything sent before it came first. */
   async function marker(): Promise<void> {
-    const { job } = await enqueueJob(t.database.db, { tenantId: DEFAULT_TENANT_ID, service: 'marker', operation: 'm', input: {}, maxAttempts: 1 });
+    const { job } = await enqueueJob(t.database.db, { tenantId: DEFAULT_TENANT_ID, service: 'marker', operation: 'm', input: {}, maxAttempts: 1, leaseMs: 30_000 });
     await expect.poll(() => eventsIn(0).some((e) => e.id === job.id)).toBe(true);
   }
 
@@ -54,8 +54,8 @@ describe('batched job NOTIFYs', () => {
 
   it('says whether each pending job is due now: one scheduled for later is not', async () => {
     const before = payloads.length;
-    const now = await enqueueJob(t.database.db, { tenantId: DEFAULT_TENANT_ID, service: 'due', operation: 'm', input: {}, maxAttempts: 1 });
-    const later = await enqueueJob(t.database.db, { tenantId: DEFAULT_TENANT_ID, service: 'due', operation: 'm', input: {}, maxAttempts: 1, runAt: new Date(Date.now() + 60_000) });
+    const now = await enqueueJob(t.database.db, { tenantId: DEFAULT_TENANT_ID, service: 'due', operation: 'm', input: {}, maxAttempts: 1, leaseMs: 30_000 });
+    const later = await enqueueJob(t.database.db, { tenantId: DEFAULT_TENANT_ID, service: 'due', operation: 'm', input: {}, maxAttempts: 1, leaseMs: 30_000, runAt: new Date(Date.now() + 60_000) });
     await expect.poll(() => eventsIn(before).length).toBe(2);
     expect(eventsIn(before)).toEqual([
       expect.objectContaining({ id: now.job.id, due: true }),

@@ -25,7 +25,7 @@ const callbackRow = () => ({ startedAt: now(), finishedAt: now(), durationMs: 0,
 async function armedJobs(count: number) {
   const db = t.database.db;
   for (let i = 0; i < count; i++) await enqueueJob(db, newJob({ correlationId: `c-${i}` }));
-  const claimed = await claimJobs(db, 'w1', count, 60_000);
+  const claimed = await claimJobs(db, 'w1', count);
   return Promise.all(
     claimed.map(async (job) => {
       const { hash } = newCallbackToken();

@@ -22,7 +22,7 @@ describe('claimJobs', () => {
     await Promise.all(
       claimers.map(async (c, w) => {
         for (;;) {
-          const batch = await claimJobs(c.db, `w${w}`, 7, LEASE_MS);
+          const batch = await claimJobs(c.db, `w${w}`, 7);
           if (batch.length === 0) return;
           for (const j of batch) claimed.set(j.id, [...(claimed.get(j.id) ?? []), `w${w}`]);
         }
@@ -39,12 +39,12 @@ describe('claimJobs', () => {
     const db = t.database.db;
     await db.delete(jobs);
     const { job } = await enqueueJob(db, newJob());
-    const [claimed] = await claimJobs(db, 'worker-a', 5, LEASE_MS);
+    const [claimed] = await claimJobs(db, 'worker-a', 5);
     expect(claimed).toMatchObject({ id: job.id, status: 'running', attempts: 1, lockedBy: 'worker-a' });
     const leaseLeft = claimed!.lockedUntil!.getTime() - claimed!.startedAt!.getTime();
     expect(leaseLeft).toBeGreaterThan(LEASE_MS - 1_000);
     expect(leaseLeft).toBeLessThan(LEASE_MS + 1_000);
-    expect(await claimJobs(db, 'worker-b', 5, LEASE_MS)).toEqual([]);
+    expect(await claimJobs(db, 'worker-b', 5)).toEqual([]);
   });
 
   it('takes jobs by priority, then run_at, and leaves future jobs alone', async () => {
@@ -54,7 +54,7 @@ describe('claimJobs', () => {
     const early = await enqueueJob(db, newJob({ priority: -1 }));
     await enqueueJob(db, newJob({ runAt: new Date(Date.now() + 60_000) }));
     const order: string[] = [];
-    for (let i = 0; i < 3; i++) order.push(...(await claimJobs(db, 'w', 1, LEASE_MS)).map((j) => j.id));
+    for (let i = 0; i < 3; i++) order.push(...(await claimJobs(db, 'w', 1)).map((j) => j.id));
     expect(order).toEqual([early.job.id, late.job.id]);
   });
 });

@@ -39,11 +39,11 @@ const attempt = (n: number, outcome: AttemptOutcome, httpStatus: number | null =
 /** A job claimed once, taken back by the sweeper after its 1 ms lease, and claimed again. */
 async function takenOver() {
   const db = t.database.db;
-  const { job } = await enqueueJob(db, newJob({ maxAttempts: 5 }));
-  const [first] = await claimJobs(db, 'same-instance', 1, 1);
+  const { job } = await enqueueJob(db, newJob({ maxAttempts: 5, leaseMs: 1 }));
+  const [first] = await claimJobs(db, 'same-instance', 1);
   await new Promise((r) => setTimeout(r, 20));
   expect(await recoverExpiredLeases(db, NO_SERVICES)).toEqual([{ id: job.id, service: 'mock', operation: 'echo', status: 'pending' }]);
-  const [second] = await claimJobs(db, 'same-instance', 1, 30_000);
+  const [second] = await claimJobs(db, 'same-instance', 1);
   expect(second?.id).toBe(job.id);
   expect(second?.claimToken).not.toBe(first?.claimToken);
   return { db, id: job.id, stale: { jobId: job.id, claimToken: first!.claimToken }, fresh: { jobId: job.id, claimToken: second!.claimToken } };
@@ -52,7 +52,7 @@ async function takenOver() {
 describe('a claim whose lease was taken over', () => {
   it('gives every claim its own token, also within one batch', async () => {
     for (let i = 0; i < 3; i++) await enqueueJob(t.database.db, newJob());
-    const claimed = await claimJobs(t.database.db, 'w', 3, 30_000);
+    const claimed = await claimJobs(t.database.db, 'w', 3);
     expect(new Set(claimed.map((j) => j.claimToken)).size).toBe(3);
   });
 
@@ -90,7 +90,7 @@ describe('a claim whose lease was taken over', () => {
 
   it('keeps a cancelled call’s own outcome when no lease was lost', async () => {
     const { job } = await enqueueJob(t.database.db, newJob());
-    const [claimed] = await claimJobs(t.database.db, 'w', 1, 30_000);
+    const [claimed] = await claimJobs(t.database.db, 'w', 1);
     await recordAttempt(t.database.db, { jobId: job.id, claimToken: claimed!.claimToken, attempt: { ...attempt(1, 'aborted'), error: 'aborted: job cancelled' } });
     expect(await listAttempts(t.database.db, job.id)).toMatchObject([{ attempt: 1, outcome: 'aborted', error: 'aborted: job cancelled' }]);
   });

@@ -31,7 +31,7 @@ describe('endAttempts', () => {
     const soon = new Date(Date.now() + 60_000);
     const ids: string[] = [];
     for (const deadline of [null, null, null, soon, null]) ids.push((await enqueueJob(db, newJob({ maxAttempts: 5, deadline }))).job.id);
-    const claimed = await claimJobs(db, 'w', 5, 30_000);
+    const claimed = await claimJobs(db, 'w', 5);
     const [a, b, c, d, e] = ids.map((id) => claimed.find((j) => j.id === id));
     const ended = await endAttempts(db, [
       { jobId: a!.id, claimToken: a!.claimToken, ending: { kind: 'succeed', output: { n: 1 } }, attempt: attempt(1, 'success', 200) },
@@ -54,14 +54,14 @@ describe('endAttempts', () => {
 
   it('applies the other rows of a batch where one was fenced out, and records the fenced one as superseded', async () => {
     const db = t.database.db;
-    const { job } = await enqueueJob(db, newJob({ maxAttempts: 5 }));
-    const [stale] = await claimJobs(db, 'w', 1, 1);
+    const { job } = await enqueueJob(db, newJob({ maxAttempts: 5, leaseMs: 1 }));
+    const [stale] = await claimJobs(db, 'w', 1);
     await new Promise((r) => setTimeout(r, 20));
     await recoverExpiredLeases(db, NO_SERVICES);
-    const [fresh] = await claimJobs(db, 'w', 1, 30_000);
+    const [fresh] = await claimJobs(db, 'w', 1);
     expect(fresh?.id).toBe(job.id);
     const { job: other } = await enqueueJob(db, newJob());
-    const [mine] = await claimJobs(db, 'w', 1, 30_000);
+    const [mine] = await claimJobs(db, 'w', 1);
     expect(mine?.id).toBe(other.id);
 
     const ended = await endAttempts(db, [

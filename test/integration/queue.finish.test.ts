@@ -43,9 +43,9 @@ const attempt = (outcome: AttemptOutcome, httpStatus: number | null = null) => (
 const tokens = new Map<string, string>();
 const claimOf = (jobId: string) => ({ jobId, claimToken: tokens.get(jobId) ?? '' });
 
-async function claimOne(workerId: string, over: Partial<NewJob> = {}, leaseMs = 30_000) {
+async function claimOne(workerId: string, over: Partial<NewJob> = {}) {
   const { job } = await enqueueJob(t.database.db, newJob(over));
-  const claimed = await claimJobs(t.database.db, workerId, 1, leaseMs);
+  const claimed = await claimJobs(t.database.db, workerId, 1);
   expect(claimed.map((j) => j.id)).toEqual([job.id]);
   tokens.set(job.id, claimed[0]!.claimToken);
   return job.id;
@@ -88,7 +88,7 @@ describe('ending an attempt', () => {
     expect(job).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 503', lockedBy: null, completedAt: null });
     expect(secondsUntil(job?.runAt)).toBeGreaterThan(3);
     expect(secondsUntil(job?.runAt)).toBeLessThan(5);
-    expect(await claimJobs(t.database.db, 'w1', 5, 30_000)).toEqual([]);
+    expect(await claimJobs(t.database.db, 'w1', 5)).toEqual([]);
   });
 
   it('expires instead of retrying past the deadline', async () => {
@@ -112,7 +112,7 @@ describe('ending an attempt', () => {
 
 describe('the sweeper', () => {
   it('returns a job whose lease expired to PENDING and logs the attempt as lost', async () => {
-    const id = await claimOne('crashed', { maxAttempts: 3 }, 1);
+    const id = await claimOne('crashed', { maxAttempts: 3, leaseMs: 1 });
     await new Promise((r) => setTimeout(r, 20));
     expect(await recoverExpiredLeases(t.database.db, NO_SERVICES)).toEqual([{ id, service: 'mock', operation: 'echo', status: 'pending' }]);
     expect(await getJob(t.database.db, TENANT, id)).toMatchObject({ status: 'pending', attempts: 1, lockedBy: null });
@@ -123,7 +123,7 @@ describe('the sweeper', () => {
   });
 
   it('fails a job whose lease expired on its last attempt', async () => {
-    const id = await claimOne('crashed', { maxAttempts: 1 }, 1);
+    const id = await claimOne('crashed', { maxAttempts: 1, leaseMs: 1 });
     await new Promise((r) => setTimeout(r, 20));
     expect(await recoverExpiredLeases(t.database.db, NO_SERVICES)).toEqual([{ id, service: 'mock', operation: 'echo', status: 'failed' }]);
   });
@@ -136,7 +136,7 @@ describe('the sweeper', () => {
   it('expires pending jobs past their deadline, which are never claimed', async () => {
     const { job } = await enqueueJob(t.database.db, newJob({ deadline: new Date(Date.now() + 60_000) }));
     await t.database.db.update(jobs).set({ deadline: sql`now() - interval '1 second'` }).where(eq(jobs.id, job.id));
-    expect(await claimJobs(t.database.db, 'w', 5, 30_000)).toEqual([]);
+    expect(await claimJobs(t.database.db, 'w', 5)).toEqual([]);
     expect(await expireOverdueJobs(t.database.db, NO_SERVICES)).toEqual([{ id: job.id, service: 'mock', operation: 'echo', status: 'expired' }]);
     expect(await getJob(t.database.db, TENANT, job.id)).toMatchObject({ status: 'expired' });
     expect(await listAttempts(t.database.db, job.id)).toMatchObject([{ outcome: 'expired' }]);
@@ -160,7 +160,7 @@ describe('cancelJob and retryJob', () => {
       kind: 'done',
       job: { status: 'pending', attempts: 0, lastError: null, completedAt: null },
     });
-    expect((await claimJobs(t.database.db, 'w2', 1, 30_000)).map((j) => j.id)).toEqual([id]);
+    expect((await claimJobs(t.database.db, 'w2', 1)).map((j) => j.id)).toEqual([id]);
   });
 
   it('refuses invalid transitions and unknown jobs', async () => {

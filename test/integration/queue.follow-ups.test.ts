@@ -90,7 +90,7 @@ async function submit(over: Partial<JobRequest> = {}, reg: Registry = registry):
 
 /** Claims the one due job, which must be `id`; returns the claim for the ending writes. */
 async function claim(id: string) {
-  const [claimed] = await claimJobs(db(), 'w1', 1, 30_000);
+  const [claimed] = await claimJobs(db(), 'w1', 1);
   expect(claimed?.id).toBe(id);
   return { jobId: id, claimToken: claimed!.claimToken, followUpRules: claimed!.followUps == null ? undefined : RULES };
 }
@@ -249,7 +249,7 @@ describe('a follow-up that cannot run', () => {
     expect(child!.lastError).toBe("follow-up not run: its input does not match mail.send's input schema: /amount must be number");
     expect(child!.completedAt).toBeInstanceOf(Date);
     expect(await row(parent.id)).toMatchObject({ status: 'succeeded', output: { id: 'ch_1' }, lastError: null });
-    expect(await claimJobs(db(), 'w1', 10, 30_000)).toEqual([]);
+    expect(await claimJobs(db(), 'w1', 10)).toEqual([]);
   });
 
   it('is created FAILED when its input is larger than any job may take', async () => {

@@ -17,7 +17,7 @@ const log = pino({ level: 'silent' });
 
 let seq = 0;
 const claimOf = (jobId: string, over: Partial<ClaimedJob> = {}): ClaimedJob =>
-  ({ id: jobId, claimToken: `token-${++seq}`, service: 's', operation: 'o', attempts: 1, maxAttempts: 3, deadline: null, ...over }) as ClaimedJob;
+  ({ id: jobId, claimToken: `token-${++seq}`, service: 's', operation: 'o', attempts: 1, maxAttempts: 3, deadline: null, leaseMs: LEASE_MS, ...over }) as ClaimedJob;
 
 /** A database that hands out queued claims and records writes; `down` makes every statement fail as a refused connection. */
 function fakeStore() {
@@ -76,7 +76,6 @@ function startPool(concurrency = 2) {
     log,
     concurrency,
     pollIntervalMs: POLL_MS,
-    leaseMs: () => LEASE_MS,
     workerId: 'w1',
     random: () => 0.5,
   });
@@ -299,6 +298,22 @@ describe('worker pool', () => {
     // Given up before the lease's end, so no write can land after the sweeper took the job back.
     expect(pool.inFlight()).toBe(0);
     expect(store.writes).toEqual([]);
+  });
+
+  it('gives each outcome up by its own job’s lease, not another’s', async () => {
+    const [short, long] = [claimOf('short', { leaseMs: 10_000 }), claimOf('long')];
+    store.queue.push(short, long);
+    startPool(2);
+    await tick();
+    store.state.down = true;
+    up.answer(short);
+    up.answer(long);
+    await tick(10_000);
+    // The short job's lease is about to end: its write is given up; the long one's is still tried.
+    expect(pool.inFlight()).toBe(1);
+    store.state.down = false;
+    await tick(2_000);
+    expect(store.writes).toMatchObject([{ jobId: 'long', decision: { kind: 'succeed' } }]);
   });
 
   it('gives up at once on an error that is not an outage', async () => {

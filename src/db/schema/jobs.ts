@@ -52,6 +52,12 @@ export const jobs = pgTable(
     maxAttempts: integer('max_attempts').notNull(),
     idempotencyKey: text('idempotency_key'),
     correlationId: text('correlation_id'),
+    /**
+     * How long a claim holds this job: its operation's attempt timeout plus a margin when it was
+     * accepted (queue/lease.ts). The default, the 10 s default timeout plus the 5 s margin, is what
+     * jobs accepted before the column existed got.
+     */
+    leaseMs: integer('lease_ms').notNull().default(15_000),
     lockedBy: text('locked_by'),
     lockedUntil: timestamp('locked_until', { withTimezone: true }),
     /**
