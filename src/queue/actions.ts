@@ -5,7 +5,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs, type JobRow, type JobStatus } from '../db/schema';
-import { forgetCallback, retire } from './callbacks';
+import { retire } from './callback-ending';
+import { forgetCallback } from './callbacks';
 import type { JobChange } from './finish';
 import { getJob, isJobId } from './read';
 

@@ -8,6 +8,7 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobAttempts, jobCallbacks, jobs, type JobStatus } from '../db/schema';
 import type { CallbackResult, FinalResult } from '../callbacks/result';
+import { endWith, RELEASED, retire } from './callback-ending';
 import { recordAttempt, type AttemptRecord, type Ended, type JobChange } from './finish';
 import { createFollowUpsFor, type FollowUpRules } from './follow-ups';
 import { followUpsOfSwept, swept, type SweptJob } from './sweep';
@@ -68,15 +69,6 @@ export async function armCallback(db: Db, a: { jobId: string; claimToken: string
     .where(and(eq(jobCallbacks.jobId, a.jobId), eq(jobs.claimToken, a.claimToken), isNull(jobCallbacks.retiredAt)));
   return kept?.result ? { kind: 'settled', result: kept.result as FinalResult } : { kind: 'fenced' };
 }
-
-/** The job's end as a column change: SUCCEEDED with the output or FAILED with the error. */
-function endWith(result: FinalResult): JobChange {
-  return result.kind === 'succeeded'
-    ? { status: 'succeeded', output: result.output, lastError: null, completedAt: sql`now()`, updatedAt: sql`now()` }
-    : { status: 'failed', lastError: result.error, completedAt: sql`now()`, updatedAt: sql`now()` };
-}
-
-const RELEASED: JobChange = { lockedBy: null, lockedUntil: null, claimToken: null };
 
 class NotThisClaim extends Error {}
 
@@ -249,11 +241,6 @@ export async function timeOutCallbacks(db: Db, followUpRules: FollowUpRules): Pr
     );
     return followUpsOfSwept(tx, followUpRules, timedOut);
   });
-}
-
-/** The token stops working: the job ended, was cancelled, or timed out. */
-export async function retire(db: Db, jobId: string): Promise<void> {
-  await db.update(jobCallbacks).set({ retiredAt: sql`now()` }).where(and(eq(jobCallbacks.jobId, jobId), isNull(jobCallbacks.retiredAt)));
 }
 
 /** The return address is forgotten (retryJob): the old token is unknown from now on, the next send gets a new one. */

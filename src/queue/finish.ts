@@ -89,7 +89,8 @@ export async function recordAttempt(db: Db, { jobId, claimToken, attempt }: Fini
     });
 }
 
-async function endAttempt(db: Db, f: Finish, change: JobChange): Promise<Ended> {
+/** The guarded write every ending above makes (callback-ending.ts's too). */
+export async function endAttempt(db: Db, f: Finish, change: JobChange): Promise<Ended> {
   const rules = f.followUpRules;
   const job = rules
     ? await db.transaction(async (tx) => {

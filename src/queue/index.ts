@@ -4,6 +4,7 @@ export { claimJobs, type ClaimedJob } from './claim';
 export { attemptTimeoutMs, leaseMsFor, LEASE_MARGIN_MS } from './lease';
 export { completeJob, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
 export { endAttempts, type BatchedEnding, type BatchedFinish } from './finish-batch';
+export { endAsyncJob, type AsyncEnding } from './callback-ending';
 export { recoverExpiredLeases, expireOverdueJobs, NEVER_SENT, type SweptJob } from './sweep';
 export {
   acceptCallback,

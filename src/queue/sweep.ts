@@ -2,11 +2,14 @@
 // (crash, SIGKILL, hang) go back to PENDING, or FAILED when their attempts are used up; pending
 // jobs past their deadline become EXPIRED and are never sent. SKIP LOCKED keeps concurrent
 // sweepers on other instances from taking the same rows twice. Clearing the claim token fences
-// the late worker out: whatever it finishes with is discarded (finish.ts). A job a sweep ends
-// gets its follow-ups in the sweep's transaction, as a worker's ending would (follow-ups.ts).
-import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+// the late worker out: whatever it finishes with is discarded (finish.ts). An async job whose
+// provider's callback came during the request ends with that result instead (callback-ending.ts).
+// A job a sweep ends gets its follow-ups in the sweep's transaction, as a worker's ending would
+// (follow-ups.ts).
+import { and, eq, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { FINAL_JOB_STATUS, jobAttempts, jobs, type JobRow } from '../db/schema';
+import { endWith, RELEASED, retire, storedCallbackResults } from './callback-ending';
 import { createFollowUpsFor, type CreatedFollowUp, type FollowUpRules } from './follow-ups';
 
 /** Bounds one sweep's transaction; a larger backlog is taken over the next sweeps. */
@@ -63,6 +66,14 @@ export async function recoverExpiredLeases(db: Db, rules: FollowUpRules): Promis
       .limit(SWEEP_BATCH)
       .for('update', { skipLocked: true });
     if (lost.length === 0) return [];
+    const ids = lost.map((j) => j.id);
+    // The provider answered: nothing is sent again, whatever attempts are left.
+    const stored = await storedCallbackResults(tx, ids);
+    const settled: Array<SweptJob & { hasFollowUps: boolean }> = [];
+    for (const [id, result] of stored) {
+      settled.push(...(await tx.update(jobs).set({ ...endWith(result), ...RELEASED }).where(eq(jobs.id, id)).returning(swept)));
+      await retire(tx, id);
+    }
     const used = sql`${jobs.attempts} >= ${jobs.maxAttempts}`;
     const recovered = await tx
       .update(jobs)
@@ -76,7 +87,7 @@ export async function recoverExpiredLeases(db: Db, rules: FollowUpRules): Promis
         claimToken: null,
         updatedAt: sql`now()`,
       })
-      .where(inArray(jobs.id, lost.map((j) => j.id)))
+      .where(and(inArray(jobs.id, ids), notInArray(jobs.id, [...stored.keys()])))
       .returning(swept);
     const now = new Date();
     await tx.insert(jobAttempts).values(
@@ -91,7 +102,7 @@ export async function recoverExpiredLeases(db: Db, rules: FollowUpRules): Promis
         error: `${UNKNOWN_PREFIX}${j.lockedBy ?? '?'}${UNKNOWN_SUFFIX}`,
       })),
     );
-    return followUpsOfSwept(tx, rules, recovered);
+    return followUpsOfSwept(tx, rules, [...settled, ...recovered]);
   });
 }
 

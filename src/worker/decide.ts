@@ -3,6 +3,7 @@
 import type { CallResult } from '../clients/types';
 import type { JobRow } from '../db/schema';
 import type { FinalResult } from '../callbacks/result';
+import type { AsyncEnding } from '../queue';
 import type { RetryPolicy } from '../registry';
 import { isRetryable, retryDelayMs } from './retry-policy';
 
@@ -39,6 +40,11 @@ export type Decision =
   | { kind: 'put_back'; runAt: Date | null; reason: string }
   /** The retry would start at or after the job's deadline: EXPIRED now rather than never sent. */
   | { kind: 'expire'; error: string }
+  /**
+   * An async operation's job ends for good: with the result its provider's callback stored, if one
+   * came (during the request, or for an earlier attempt), else as `ending` says.
+   */
+  | { kind: 'end_async'; ending: AsyncEnding }
   /** The job was cancelled during the call, or was no longer this claim's: only an attempt made is logged. */
   | { kind: 'record_only' };
 
@@ -60,7 +66,7 @@ export function decide(outcome: Outcome, job: DecidedJob, policy: DecidePolicy, 
     case 'fenced':
       return { kind: 'record_only' };
     case 'settled':
-      return outcome.result.kind === 'succeeded' ? { kind: 'succeed', output: outcome.result.output } : { kind: 'fail', error: outcome.result.error };
+      return { kind: 'end_async', ending: outcome.result };
     case 'called':
       return decideCall(outcome, job, policy, now);
   }
@@ -73,10 +79,19 @@ function decideCall(called: Extract<Outcome, { kind: 'called' }>, job: DecidedJo
   if (result.outcome === 'accepted' && called.callbackTimeoutMs !== undefined) return { kind: 'wait_callback', timeoutMs: called.callbackTimeoutMs };
   if (result.outcome === 'success') return { kind: 'succeed', output: result.output ?? null };
   const error = result.error ?? result.outcome;
-  if (!isRetryable(result) || job.attempts >= job.maxAttempts) return { kind: 'fail', error };
+  if (!isRetryable(result) || job.attempts >= job.maxAttempts) return endsForGood(called, { kind: 'failed', error });
   const delayMs = retryDelayMs(policy.retry, job.attempts, result.retryAfterMs, () => policy.jitter);
   if (job.deadline && now.getTime() + delayMs >= job.deadline.getTime()) {
-    return { kind: 'expire', error };
+    return endsForGood(called, { kind: 'expired', error });
   }
   return { kind: 'retry', delayMs, error };
+}
+
+/**
+ * The request ends its job for good. An async operation's provider may have called back while it
+ * ran: then the store ends the job with that result instead (end_async).
+ */
+function endsForGood(called: Extract<Outcome, { kind: 'called' }>, ending: Extract<AsyncEnding, { kind: 'failed' | 'expired' }>): Decision {
+  if (called.callbackTimeoutMs !== undefined) return { kind: 'end_async', ending };
+  return ending.kind === 'failed' ? { kind: 'fail', error: ending.error } : { kind: 'expire', error: ending.error };
 }

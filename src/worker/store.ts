@@ -2,7 +2,7 @@
 // makes for each claim. The pool and runJob see only these, so they are unit-tested with fakes;
 // createJobStore is the real store over src/queue (the data layer holds the SQL).
 import type { Db } from '../db/client';
-import { acceptCallback, claimJobs, completeJob, endAttempts, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended, type FollowUpRules } from '../queue';
+import { acceptCallback, claimJobs, completeJob, endAsyncJob, endAttempts, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended, type FollowUpRules } from '../queue';
 import { createBatchingStore, type BatchingOptions } from './batching-store';
 import type { DecidePolicy, Decision, Outcome } from './decide';
 
@@ -54,6 +54,8 @@ function singleJobStore(db: Db, followUpRules: FollowUpRules): JobStore {
           return failJob(db, { ...f, error: decision.error });
         case 'expire':
           return expireJob(db, { ...f, error: decision.error });
+        case 'end_async':
+          return endAsyncJob(db, { ...f, ending: decision.ending });
         case 'put_back':
           return putBack(db, { ...f, runAt: decision.runAt, reason: decision.reason });
         case 'record_only':

@@ -1,7 +1,9 @@
 // Async operations end to end against a provider stub: the request carries the return address and
 // correlation id, the job waits for the signed callback (or times out), a callback racing the 2xx
 // completes the job once, retryJob sends a new return address, and a subscription sees each step.
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobCallbacks } from '../../src/db/schema';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { PROVIDER_SECRET, startProvider, type Provider } from '../helpers/provider';
 
@@ -171,6 +173,9 @@ describe('an async operation', () => {
     expect(done.output).toEqual({ settled: true });
     expect(await outcomes(id)).toEqual(['CALLBACK', 'TIMEOUT']);
     expect(provider.requests.filter((r) => r.path === '/slow')).toHaveLength(1);
+    // The job ended with the callback: its token retired with it.
+    const [row] = await t.app.database.db.select({ retiredAt: jobCallbacks.retiredAt }).from(jobCallbacks).where(eq(jobCallbacks.jobId, id));
+    expect(row?.retiredAt).toBeInstanceOf(Date);
   });
 
   it('sends the return address in a header (redacted in the log) and takes a provider-HMAC callback', async () => {

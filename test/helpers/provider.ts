@@ -1,5 +1,5 @@
 // A stand-in for an async provider on 127.0.0.1: answers requests 202 (or runs a script first, such
-// as delivering the callback before answering), records them, and delivers signed callbacks to the
+// as delivering the callback before answering, which may answer otherwise), records them, and delivers signed callbacks to the
 // return address a request carried, as a real provider would (Standard Webhooks or a plain HMAC).
 import { createHmac, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -37,8 +37,8 @@ export interface DeliverOptions {
 export interface Provider {
   url: string;
   requests: ProviderRequest[];
-  /** Runs before the 202 of the next requests to `path`; the answer waits for it. */
-  onRequest(path: string, handler: (req: ProviderRequest) => Promise<void>): void;
+  /** Runs before the 202 of the next requests to `path`; the answer waits for it, and is what it returns if anything. */
+  onRequest(path: string, handler: (req: ProviderRequest) => Promise<Delivery | void>): void;
   deliver(address: string, body: unknown, opts?: DeliverOptions): Promise<Delivery>;
   close(): Promise<void>;
 }
@@ -52,7 +52,7 @@ export function signStandard(secret: string, id: string, timestamp: number, body
 
 export async function startProvider(): Promise<Provider> {
   const requests: ProviderRequest[] = [];
-  const handlers = new Map<string, (req: ProviderRequest) => Promise<void>>();
+  const handlers = new Map<string, (req: ProviderRequest) => Promise<Delivery | void>>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -61,10 +61,12 @@ export async function startProvider(): Promise<Provider> {
       const recorded: ProviderRequest = { path: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : {} };
       requests.push(recorded);
       const before = handlers.get(recorded.path.split('?')[0] ?? '');
-      void (before ? before(recorded) : Promise.resolve()).finally(() => {
-        res.writeHead(202, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ accepted: true }));
-      });
+      void (before ? before(recorded) : Promise.resolve())
+        .catch(() => undefined)
+        .then((answer) => {
+          res.writeHead(answer?.status ?? 202, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(answer ? answer.body : { accepted: true }));
+        });
     });
   });
   server.listen(0, '127.0.0.1');

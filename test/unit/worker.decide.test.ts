@@ -32,8 +32,20 @@ describe('decide', () => {
   });
 
   it('ends a job an earlier attempt’s callback settled with that result, sending nothing again', () => {
-    expect(decide({ kind: 'settled', result: { kind: 'succeeded', output: { id: 1 } } }, job, policy, NOW)).toEqual({ kind: 'succeed', output: { id: 1 } });
-    expect(decide({ kind: 'settled', result: { kind: 'failed', error: 'declined' } }, job, policy, NOW)).toEqual({ kind: 'fail', error: 'declined' });
+    const succeeded = { kind: 'succeeded' as const, output: { id: 1 } };
+    expect(decide({ kind: 'settled', result: succeeded }, job, policy, NOW)).toEqual({ kind: 'end_async', ending: succeeded });
+    const failed = { kind: 'failed' as const, error: 'declined' };
+    expect(decide({ kind: 'settled', result: failed }, job, policy, NOW)).toEqual({ kind: 'end_async', ending: failed });
+  });
+
+  it('lets a callback stored during an async request win when the request ends the job for good', () => {
+    const async = (outcome: Outcome): Outcome => ({ ...(outcome as Extract<Outcome, { kind: 'called' }>), callbackTimeoutMs: 300_000 });
+    expect(decide(async(failure(false)), job, policy, NOW)).toEqual({ kind: 'end_async', ending: { kind: 'failed', error: 'HTTP x' } });
+    expect(decide(async(failure(true)), { ...job, attempts: 3 }, policy, NOW)).toEqual({ kind: 'end_async', ending: { kind: 'failed', error: 'HTTP x' } });
+    const soon = { ...job, deadline: new Date(NOW.getTime() + 100) };
+    expect(decide(async(failure(true)), soon, policy, NOW)).toEqual({ kind: 'end_async', ending: { kind: 'expired', error: 'HTTP x' } });
+    // With attempts left, the next attempt finds the stored result and sends nothing (armCallback).
+    expect(decide(async(failure(true)), job, policy, NOW).kind).toBe('retry');
   });
 
   it('sends nothing and writes nothing but the log when the claim was lost before the return address was stored', () => {
