@@ -64,6 +64,7 @@
     "TestServiceResult": [
       "InvalidInputError",
       "NotFoundError",
+      "RateLimitedError",
       "TestServiceSuccess"
     ],
     "UpdateServiceResult": [

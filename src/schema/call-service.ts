@@ -6,6 +6,7 @@ import { submitJob } from '../queue';
 import type { FollowUps, Violation } from '../registry';
 import { MAX_FOLLOW_UPS_PER_LIST } from '../registry/follow-up-defs';
 import { badInput, builder, ErrorInterface } from './builder';
+import type { GraphQLContext } from './context';
 import { Job } from './job';
 
 type CallResult = SubmitResult | { kind: 'rate_limited'; retryAfterSeconds: number };
@@ -68,8 +69,9 @@ const IdempotencyConflictError = builder.objectRef<ErrorResult<'idempotency_conf
   }),
 });
 
-const RateLimitedError = builder.objectRef<ErrorResult<'rate_limited'>>('RateLimitedError').implement({
-  description: 'This key (or tenant, for keyless calls) sent more calls than CALLGATE_RATE_LIMIT_PER_MINUTE; no job was created.',
+export const RateLimitedError = builder.objectRef<ErrorResult<'rate_limited'>>('RateLimitedError').implement({
+  description:
+    'This key (or tenant, for keyless calls) sent more calls (callService and testService together) than CALLGATE_RATE_LIMIT_PER_MINUTE; no job was created and nothing was sent.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
     message: t.exposeString('message'),
@@ -141,8 +143,8 @@ builder.mutationFields((t) => ({
       const named = [input, ...(input.followUps?.onSuccess ?? []), ...(input.followUps?.onFailure ?? [])];
       if (named.some((n) => n.service.length > MAX_NAME_LENGTH || n.operation.length > MAX_NAME_LENGTH))
         throw badInput(`service and operation names are at most ${MAX_NAME_LENGTH} characters`);
-      const admitted = ctx.callLimits.rateLimiter.take(ctx.caller.keyId ?? `tenant:${ctx.tenantId}`);
-      if (!admitted.ok) return rateLimited(admitted.retryAfterSeconds);
+      const refused = refuseOverRate(ctx);
+      if (refused) return refused;
       const result = await submitJob(
         ctx.enqueue,
         ctx.registry,
@@ -165,7 +167,14 @@ export function plainJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value)) as unknown;
 }
 
-function rateLimited(retryAfterSeconds: number): ErrorResult<'rate_limited'> {
+/**
+ * Takes one call from the caller's bucket (call-limits.ts); the error when it is empty. callService
+ * and testService both make calls that reach an upstream, so they draw on the same bucket.
+ */
+export function refuseOverRate(ctx: Pick<GraphQLContext, 'callLimits' | 'caller' | 'tenantId'>): ErrorResult<'rate_limited'> | undefined {
+  const admitted = ctx.callLimits.rateLimiter.take(ctx.caller.keyId ?? `tenant:${ctx.tenantId}`);
+  if (admitted.ok) return undefined;
+  const { retryAfterSeconds } = admitted;
   return { kind: 'rate_limited', retryAfterSeconds, message: `too many calls: retry in ${retryAfterSeconds} s` };
 }
 

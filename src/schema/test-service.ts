@@ -1,11 +1,12 @@
 // testService: one call to a service, made now through the workers' client and outside the queue
 // (no job, no retry, no breaker), so an admin can try a definition or a mode before traffic does.
+// It is a real call all the same: it takes the caller's rate limit as callService does.
 import { randomUUID } from 'node:crypto';
 import type { ServiceMode } from '../db/schema';
 import { checkCall } from '../queue';
 import { AttemptOutcomeEnum } from './attempt-log';
 import { builder } from './builder';
-import { InvalidInputError, messageOf, plainJson } from './call-service';
+import { InvalidInputError, messageOf, plainJson, RateLimitedError, refuseOverRate } from './call-service';
 import { NotFoundError } from './job-actions';
 import { ServiceModeEnum } from './service';
 import { notFound } from './service-admin';
@@ -30,15 +31,22 @@ const TestServiceSuccess = builder.objectRef<TestResult>('TestServiceSuccess').i
     durationMs: t.exposeInt('durationMs'),
   }),
 });
+const TYPE_OF_RESULT = {
+  tested: 'TestServiceSuccess',
+  not_found: 'NotFoundError',
+  invalid_input: 'InvalidInputError',
+  rate_limited: 'RateLimitedError',
+} as const;
+
 const TestServiceResult = builder.unionType('TestServiceResult', {
-  types: [TestServiceSuccess, NotFoundError, InvalidInputError],
-  resolveType: (r) => (r.kind === 'tested' ? 'TestServiceSuccess' : r.kind === 'not_found' ? 'NotFoundError' : 'InvalidInputError'),
+  types: [TestServiceSuccess, NotFoundError, InvalidInputError, RateLimitedError],
+  resolveType: (r) => TYPE_OF_RESULT[r.kind],
 });
 
 builder.mutationFields((t) => ({
   testService: t.field({
     type: TestServiceResult,
-    description: "One call through the workers' client (SSRF guard, auth, timeout), in the service's mode unless `mode` says otherwise. Admin keys only.",
+    description: "One call through the workers' client (SSRF guard, auth, timeout), under the caller's rate limit as callService, in the service's mode unless `mode` says otherwise. Admin keys only.",
     authScopes: { admin: true },
     args: {
       name: t.arg.string({ required: true }),
@@ -47,6 +55,8 @@ builder.mutationFields((t) => ({
       mode: t.arg({ type: ServiceModeEnum }),
     },
     resolve: async (_root, args, ctx) => {
+      const refused = refuseOverRate(ctx);
+      if (refused) return refused;
       const input = plainJson(args.input ?? null);
       const checked = checkCall(ctx.registry, { service: args.name, operation: args.operation, input }, ctx.callLimits.maxInputBytes);
       if (checked.kind === 'unknown_service') return notFound(args.name);
