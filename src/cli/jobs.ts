@@ -14,6 +14,7 @@ import {
   RETRYABLE,
   type ActionResult,
 } from '../queue';
+import { createRegistry } from '../registry';
 import {
   intOption,
   notFound,
@@ -26,6 +27,7 @@ import {
   type Values,
 } from './command';
 import { showJob } from './job-details';
+import { registeredServices } from './services';
 import { ERROR_WIDTH, formatAge, formatNumber, formatRate, formatTime, renderTable, truncate } from './table';
 
 /** The GraphQL defaults: recent enough to show an incident, wide enough to hold a few thousand calls. */
@@ -190,9 +192,11 @@ export const jobsCommands: readonly Command[] = [
     path: ['jobs', 'retry'],
     args: ['ID'],
     summary: `run a ${RETRYABLE.join(', ')} job again, with a fresh attempt budget`,
-    help: `The deadline is cleared: retrying is a decision to send it late. ${TENANT_NOTE}`,
+    help: `The deadline is cleared: retrying is a decision to send it late. The job is leased for its operation's timeout as it is now. ${TENANT_NOTE}`,
     async run({ args: [id] }, ctx) {
-      return acted(await retryJob((await ctx.database()).db, DEFAULT_TENANT_ID, id!), 'retried');
+      // The registry a gateway with this configuration serves: the job's lease follows its operation's timeout now.
+      const registry = createRegistry(await registeredServices(ctx));
+      return acted(await retryJob((await ctx.database()).db, DEFAULT_TENANT_ID, id!, registry), 'retried');
     },
   },
   {

@@ -102,7 +102,7 @@ function showText(view: ReturnType<typeof effectiveView>): string {
 }
 
 /** Every service a gateway started with this configuration would serve, by name. */
-async function registeredServices(ctx: CommandContext): Promise<ServiceDef[]> {
+export async function registeredServices(ctx: CommandContext): Promise<ServiceDef[]> {
   const fileDefs = await loadServicesFile(ctx.config.servicesFile);
   const { defs } = await loadAllServices((await ctx.database()).db, fileDefs);
   return defs.toSorted((a, b) => a.name.localeCompare(b.name));

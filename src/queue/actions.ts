@@ -1,13 +1,16 @@
 // What a client or operator may do to a job: cancelJob (PENDING, RUNNING or WAITING_CALLBACK →
 // CANCELLED; a running call is aborted by its worker when the event reaches it) and retryJob (a
-// finished-but-unsuccessful job → PENDING with a fresh attempt budget). Each is one guarded
+// finished-but-unsuccessful job → PENDING with a fresh attempt budget and its operation's lease as
+// it is now). Each is one guarded
 // UPDATE, so two racing actions cannot both apply.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs, type JobRow, type JobStatus } from '../db/schema';
 import { retire } from './callback-ending';
 import { forgetCallback } from './callbacks';
+import type { Registry } from '../registry';
 import type { JobChange } from './finish';
+import { leaseMsOf } from './lease';
 import { getJob, isJobId } from './read';
 
 export type ActionResult =
@@ -35,9 +38,14 @@ export async function cancelJob(db: Db, tenantId: string, id: string): Promise<A
 /**
  * The deadline is cleared too: retrying is an explicit decision to send it late. An async job's old
  * return address is forgotten (its token is unknown from now on); the next send gets a new one.
+ * The lease is taken anew from `registry` (an operator who raised a timeout that was too short
+ * retries with the new one); a job whose operation is gone keeps its own.
  */
-export async function retryJob(db: Db, tenantId: string, id: string): Promise<ActionResult> {
+export async function retryJob(db: Db, tenantId: string, id: string, registry: Registry): Promise<ActionResult> {
+  const current = isJobId(id) ? await getJob(db, tenantId, id) : undefined;
+  const leaseMs = current ? leaseMsOf(registry, current.service, current.operation) : undefined;
   const job = await transition(db, tenantId, id, RETRYABLE, forgetCallback, {
+    ...(leaseMs === undefined ? {} : { leaseMs }),
     status: 'pending',
     attempts: 0,
     runAt: sql`now()`,

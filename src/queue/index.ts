@@ -1,7 +1,7 @@
 export { enqueueJob, type NewJob, type Enqueued } from './enqueue';
 export { createEnqueueBatcher, type Enqueue } from './enqueue-batcher';
 export { claimJobs, type ClaimedJob } from './claim';
-export { attemptTimeoutMs, leaseMsFor, LEASE_MARGIN_MS } from './lease';
+export { attemptTimeoutMs, leaseMsFor, leaseMsOf, LEASE_MARGIN_MS } from './lease';
 export { completeJob, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type Ended, type Finish } from './finish';
 export { endAttempts, type BatchedEnding, type BatchedFinish } from './finish-batch';
 export { endAsyncJob, type AsyncEnding } from './callback-ending';

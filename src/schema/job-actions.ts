@@ -70,9 +70,9 @@ builder.mutationFields((t) => ({
   }),
   retryJob: t.field({
     type: JobActionResult,
-    description: `${describe(RETRYABLE)} → PENDING with a fresh attempt budget (and no deadline). Ops and admin keys only.`,
+    description: `${describe(RETRYABLE)} → PENDING with a fresh attempt budget, its operation's current timeout and no deadline. Ops and admin keys only.`,
     authScopes: { ops: true },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => withMessage(await ctx.asTenant((tx) => retryJob(tx, ctx.tenantId, id))),
+    resolve: async (_root, { id }, ctx) => withMessage(await ctx.asTenant((tx) => retryJob(tx, ctx.tenantId, id, ctx.registry))),
   }),
 }));

@@ -1,6 +1,7 @@
 // Each job is leased for its own operation's timeout, not the longest of every tenant's: a tenant
 // admin registers an operation with a 24 h timeout, and a crashed worker's job of another
-// operation (300 ms timeout) is still taken back by the sweeper within seconds.
+// operation (300 ms timeout) is still taken back by the sweeper within seconds. retryJob takes the
+// lease anew, so raising a timeout that was too short helps the jobs retried after it.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../src/db/schema';
@@ -15,6 +16,9 @@ const QUICK_TIMEOUT_MS = 300;
 const QUICK_LEASE_MS = QUICK_TIMEOUT_MS + 5_000;
 
 const REGISTER = `mutation($input: ServiceDefinitionInput!) { registerService(input: $input) { __typename } }`;
+const UPDATE = REGISTER.replace('registerService', 'updateService');
+const CANCEL = `mutation($id: ID!) { cancelJob(id: $id) { __typename } }`;
+const RETRY = `mutation($id: ID!) { retryJob(id: $id) { __typename } }`;
 const CALL = `mutation($input: CallServiceInput!) { callService(input: $input) { __typename ... on CallServiceSuccess { job { id } } } }`;
 
 let t: TestApp;
@@ -71,4 +75,18 @@ describe('leases', () => {
     expect(await rowOf(slowId)).toMatchObject({ status: 'running', lockedBy: 'crashed-worker' });
     expect(upstream.requests).toEqual([]);
   }, 30_000);
+
+  it('are taken anew by retryJob: a timeout raised since the job was accepted applies to its next run', async () => {
+    const initech = await createTenantWithKeys(t, 'initech');
+    const service = { name: 'reports', kind: 'MOCK', mockTemplate: 'news' };
+    expect((await gqlAs(t, initech.admin, REGISTER, { input: { ...service, timeoutMs: 1_000 } })).body.data?.registerService.__typename).toBe('ServiceSuccess');
+    const called = await gqlAs(t, initech.client, CALL, { input: { service: 'reports', operation: 'headlines', input: { topic: 'q3' } } });
+    const id = called.body.data!.callService.job.id as string;
+    expect((await rowOf(id)).leaseMs).toBe(6_000);
+    expect((await gqlAs(t, initech.admin, CANCEL, { id })).body.data?.cancelJob.__typename).toBe('JobActionSuccess');
+
+    expect((await gqlAs(t, initech.admin, UPDATE, { input: { ...service, timeoutMs: 60_000 } })).body.data?.updateService.__typename).toBe('ServiceSuccess');
+    expect((await gqlAs(t, initech.admin, RETRY, { id })).body.data?.retryJob.__typename).toBe('JobActionSuccess');
+    expect(await rowOf(id)).toMatchObject({ status: 'pending', leaseMs: 65_000 });
+  });
 });

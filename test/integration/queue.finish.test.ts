@@ -156,7 +156,7 @@ describe('cancelJob and retryJob', () => {
   it('retries a failed job with a fresh attempt budget', async () => {
     const id = await claimOne('w1', { maxAttempts: 2 });
     await failJob(t.database.db, { ...claimOf(id), error: 'boom' });
-    expect(await retryJob(t.database.db, TENANT, id)).toMatchObject({
+    expect(await retryJob(t.database.db, TENANT, id, NO_SERVICES.registry)).toMatchObject({
       kind: 'done',
       job: { status: 'pending', attempts: 0, lastError: null, completedAt: null },
     });
@@ -167,12 +167,12 @@ describe('cancelJob and retryJob', () => {
     const id = await claimOne('w1');
     await completeJob(t.database.db, { ...claimOf(id), output: {} });
     expect(await cancelJob(t.database.db, TENANT, id)).toEqual({ kind: 'invalid_transition', id, status: 'succeeded', action: 'cancel' });
-    expect(await retryJob(t.database.db, TENANT, id)).toEqual({ kind: 'invalid_transition', id, status: 'succeeded', action: 'retry' });
+    expect(await retryJob(t.database.db, TENANT, id, NO_SERVICES.registry)).toEqual({ kind: 'invalid_transition', id, status: 'succeeded', action: 'retry' });
     const { job: pending } = await enqueueJob(t.database.db, newJob());
-    expect(await retryJob(t.database.db, TENANT, pending.id)).toMatchObject({ kind: 'invalid_transition', status: 'pending' });
+    expect(await retryJob(t.database.db, TENANT, pending.id, NO_SERVICES.registry)).toMatchObject({ kind: 'invalid_transition', status: 'pending' });
     for (const missing of ['00000000-0000-4000-8000-000000000001', 'not-an-id']) {
       expect(await cancelJob(t.database.db, TENANT, missing)).toEqual({ kind: 'not_found', id: missing });
-      expect(await retryJob(t.database.db, TENANT, missing)).toEqual({ kind: 'not_found', id: missing });
+      expect(await retryJob(t.database.db, TENANT, missing, NO_SERVICES.registry)).toEqual({ kind: 'not_found', id: missing });
     }
   });
 

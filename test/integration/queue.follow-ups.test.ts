@@ -231,10 +231,10 @@ describe('exactly once', () => {
     await failJob(db(), { ...(await claim(parent.id)), error: 'HTTP 503' });
     // The follow-up stays, not due, so the parent is the job claimed next.
     await db().update(jobs).set({ runAt: sql`now() + interval '1 hour'` }).where(eq(jobs.parentJobId, parent.id));
-    expect(await retryJob(db(), DEFAULT_TENANT_ID, parent.id)).toMatchObject({ kind: 'done' });
+    expect(await retryJob(db(), DEFAULT_TENANT_ID, parent.id, registry)).toMatchObject({ kind: 'done' });
     await failJob(db(), { ...(await claim(parent.id)), error: 'HTTP 500' });
     expect(await childrenOf(parent.id)).toMatchObject([{ followUpSlot: 'onFailure:0', input: { reason: 'HTTP 503' } }]);
-    expect(await retryJob(db(), DEFAULT_TENANT_ID, parent.id)).toMatchObject({ kind: 'done' });
+    expect(await retryJob(db(), DEFAULT_TENANT_ID, parent.id, registry)).toMatchObject({ kind: 'done' });
     await completeJob(db(), { ...(await claim(parent.id)), output: { amount: 42 } });
     expect((await childrenOf(parent.id)).map((c) => c.followUpSlot)).toEqual(['onFailure:0', 'onSuccess:0']);
   });
