@@ -53,6 +53,7 @@ const END_ATTEMPTS_TAIL = sql.raw(`::json) as r(
   insert into job_attempts (job_id, claim_token, attempt, started_at, finished_at, duration_ms, outcome, http_status, request, response_body, error)
   select job_id, claim_token, attempt, started_at, finished_at, duration_ms, outcome, http_status, request, response_body, attempt_error
   from x where x.attempt is not null
+  on conflict do nothing
 )
 select id::text as id, claim_token::text as token, status::text as status, attempts::int as attempts, (extract(epoch from run_at) * 1000)::float8 as run_at_ms from ended`);
 

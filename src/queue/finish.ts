@@ -86,7 +86,8 @@ export async function recordAttempt(db: Db, { jobId, claimToken, attempt }: Fini
       claimToken,
       outcome: sql`case when ${takenBack} then 'superseded'::attempt_outcome else ${attempt.outcome}::attempt_outcome end`,
       error: sql`case when ${takenBack} then ${discarded(attempt)} else ${attempt.error ?? null} end`,
-    });
+    })
+    .onConflictDoNothing();
 }
 
 /** The guarded write every ending above makes (callback-ending.ts's too). */
@@ -118,7 +119,7 @@ async function endStatement(db: Db, f: Finish, change: JobChange): Promise<Ended
     .returning({ id: jobs.id, status: jobs.status, attempts: jobs.attempts, runAt: jobs.runAt });
   if (!attempt) return (await update)[0] ?? null;
   const ended = db.$with('ended').as(update);
-  const logged = db.$with('logged').as(db.insert(jobAttempts).values({ ...attempt, jobId, claimToken }));
+  const logged = db.$with('logged').as(db.insert(jobAttempts).values({ ...attempt, jobId, claimToken }).onConflictDoNothing());
   const [job] = await db.with(ended, logged).select().from(ended);
   return job ?? null;
 }

@@ -52,6 +52,17 @@ describe('endAttempts', () => {
     expect(await listAttempts(db, e!.id)).toEqual([]);
   });
 
+  it('writes each attempt once when a batch is written again after a lost acknowledgement', async () => {
+    const db = t.database.db;
+    for (let i = 0; i < 2; i++) await enqueueJob(db, newJob());
+    const claimed = await claimJobs(db, 'w', 2);
+    const batch = claimed.map((j) => ({ jobId: j.id, claimToken: j.claimToken, ending: { kind: 'succeed' as const, output: {} }, attempt: attempt(1, 'success', 200) }));
+    expect((await endAttempts(db, batch)).map((j) => j?.status)).toEqual(['succeeded', 'succeeded']);
+    // The retry finds every claim gone (null) and adds no row.
+    expect(await endAttempts(db, batch)).toEqual([null, null]);
+    for (const j of claimed) expect(await listAttempts(db, j.id)).toMatchObject([{ attempt: 1, outcome: 'success' }]);
+  });
+
   it('applies the other rows of a batch where one was fenced out, and records the fenced one as superseded', async () => {
     const db = t.database.db;
     const { job } = await enqueueJob(db, newJob({ maxAttempts: 5, leaseMs: 1 }));

@@ -65,6 +65,16 @@ describe('ending an attempt', () => {
     expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'success', httpStatus: 200, durationMs: 12 }]);
   });
 
+  it('writes an attempt once when its outcome is written again after a lost acknowledgement', async () => {
+    // The worker retries an outcome whose write failed on a dropped connection; the first write may
+    // have committed all the same. The second is fenced out and must not log the attempt again.
+    const id = await claimOne('w1');
+    const made = attempt('success', 200);
+    expect(await completeJob(t.database.db, { ...claimOf(id), output: { ok: true }, attempt: made })).toMatchObject({ status: 'succeeded' });
+    expect(await completeJob(t.database.db, { ...claimOf(id), output: { ok: true }, attempt: made })).toBeNull();
+    expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'success', httpStatus: 200 }]);
+  });
+
   it('fails a running job with the error and logs the attempt', async () => {
     const id = await claimOne('w1');
     expect(await failJob(t.database.db, { ...claimOf(id), error: 'HTTP 400: bad', attempt: attempt('http_error', 400) })).toMatchObject({

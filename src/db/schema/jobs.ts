@@ -119,7 +119,10 @@ export const jobAttempts = pgTable(
     error: text('error'),
   },
   (t) => [
-    index('job_attempts_job_idx').on(t.jobId, t.attempt),
+    // A job's attempts in order; unique per claim and start so that an outcome written again after
+    // its commit's acknowledgement was lost (the database went away) adds no second row: the
+    // attempt inserts say ON CONFLICT DO NOTHING. Rows without a claim token never conflict.
+    uniqueIndex('job_attempts_job_idx').on(t.jobId, t.attempt, t.claimToken, t.startedAt),
     // Attempts in a stats window (jobStats durations, failingServices).
     index('job_attempts_finished_idx').on(t.finishedAt),
   ],
