@@ -1,5 +1,5 @@
-// The gateway as a child process (`node --import tsx src/main.ts`, or the built bundle; not through npm, so signals
-// reach node itself): for crash and drain tests, which need a process to kill, and for benchmarks.
+// The gateway as a child process (`node --import tsx src/main.ts`, the built bundle, or `npm start` in its
+// own process group): for crash and drain tests, which need a process to kill, and for benchmarks.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -27,9 +27,11 @@ export interface GatewayProcessOptions {
   nodeArgs?: string[];
   /**
    * `source`: src/main.ts through tsx, so tests need no build. `built`: dist/main.js as `npm start`
-   * runs it (the caller runs `npm run build` first). @default 'source'
+   * runs it (the caller runs `npm run build` first). `npm`: `npm start` itself (it builds first) in
+   * a process group of its own, and kill() signals the whole group, as a terminal's Ctrl-C or a
+   * process manager does; `nodeArgs` do not apply. @default 'source'
    */
-  entry?: 'source' | 'built';
+  entry?: 'source' | 'built' | 'npm';
 }
 
 export interface GatewayProcess {
@@ -56,9 +58,23 @@ export function startGatewayProcess(opts: GatewayProcessOptions): Promise<Gatewa
     ...opts.env,
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  const group = opts.entry === 'npm';
   const script = opts.entry === 'built' ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
-  const args = [...(opts.nodeArgs ?? []), ...script];
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = group
+    ? spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [...(opts.nodeArgs ?? []), ...script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** A no-op once it has exited (for `npm`, once its whole group has). */
+  const signal = (sig: NodeJS.Signals) => {
+    if (!group) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+      return;
+    }
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // ESRCH: the group is gone.
+    }
+  };
   let output = '';
   let stdout = '';
   const keep = (d: Buffer) => {
@@ -76,7 +92,7 @@ export function startGatewayProcess(opts: GatewayProcessOptions): Promise<Gatewa
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       cleanup();
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       reject(new Error(`gateway process ${child.pid} ${why}; its output:\n${output}`));
     };
     const timer = setTimeout(() => fail(`printed no URL within ${opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS} ms`), opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
@@ -90,9 +106,7 @@ export function startGatewayProcess(opts: GatewayProcessOptions): Promise<Gatewa
         url,
         pid: child.pid as number,
         output: () => output,
-        kill: (signal) => {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-        },
+        kill: signal,
         exited,
         gql: async (query, variables) => {
           const res = await fetch(url, {

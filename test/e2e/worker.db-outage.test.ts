@@ -4,9 +4,9 @@
 //    job ends, no job is called twice (outcomes of calls that ended during the outage were kept
 //    and written once the database came back, well inside their leases), and every request made
 //    during the outage got a typed DATABASE_UNAVAILABLE error within seconds; /readyz said 503.
-// 2. SIGTERM during an outage: the drain keeps trying for its grace period, then the process
-//    exits non-zero and its log names the jobs whose outcomes were never written; another
-//    instance later sends those calls again, with the same Idempotency-Key.
+// 2. SIGTERM to `npm start`'s process group during an outage: the drain keeps trying for its
+//    grace period, then the process exits non-zero and its log names the jobs whose outcomes were
+//    never written; another instance later sends those calls again, with the same Idempotency-Key.
 import postgres from 'postgres';
 import { newCallbackToken } from '../../src/callbacks/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,10 +101,11 @@ services:
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const start = async (instanceId: string) => {
+  const start = async (instanceId: string, entry?: 'npm') => {
     const gateway = await startGatewayProcess({
       databaseUrl: cluster.url,
       servicesFile,
+      entry,
       env: {
         CALLGATE_INSTANCE_ID: instanceId,
         WORKER_CONCURRENCY: '16',
@@ -182,7 +183,8 @@ services:
   }, 240_000);
 
   it('exits non-zero on SIGTERM during an outage, naming the jobs whose outcomes were not written', async () => {
-    const gateway = await start('outage-2');
+    // Through `npm start`, signalled as a process group, as a terminal or a process manager stops it.
+    const gateway = await start('outage-2', 'npm');
     const before = upstream.requests.length;
     const sent = await Promise.all([0, 1, 2].map((i) => callService(gateway.url, 1_000 + i)));
     const ids = sent.map((s) => s.jobId);
