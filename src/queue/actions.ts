@@ -1,8 +1,7 @@
 // What a client or operator may do to a job: cancelJob (PENDING, RUNNING or WAITING_CALLBACK →
 // CANCELLED; a running call is aborted by its worker when the event reaches it) and retryJob (a
 // finished-but-unsuccessful job → PENDING with a fresh attempt budget and its operation's lease as
-// it is now). Each is one guarded
-// UPDATE, so two racing actions cannot both apply.
+// it is now). Each is one guarded UPDATE, so two racing actions cannot both apply.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { jobs, type JobRow, type JobStatus } from '../db/schema';
