@@ -14,8 +14,8 @@ import { selectRows } from '../db/rows';
 import { jobs, type JobRow, type NewJobRow } from '../db/schema';
 
 export type NewJob = Pick<NewJobRow, 'tenantId' | 'service' | 'operation' | 'input' | 'maxAttempts'> &
-  /** The job's lease (lease.ts): the column's default is only for jobs accepted before it existed. */
-  Required<Pick<NewJobRow, 'leaseMs'>> &
+  /** The job's lease (lease.ts): every job accepted now has one. */
+  { leaseMs: number } &
   Partial<Pick<NewJobRow, 'idempotencyKey' | 'correlationId' | 'priority' | 'runAt' | 'deadline' | 'parentJobId' | 'followUps'>>;
 
 export interface Enqueued {

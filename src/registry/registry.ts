@@ -21,6 +21,8 @@ export interface Registry {
   timeoutMs(service: ServiceDef, operation: OperationDef): number;
   /** The retry policy: the operation's settings over the service's over DEFAULT_RETRY. */
   retryPolicy(service: ServiceDef, operation: OperationDef): Required<RetryPolicy>;
+  /** The longest attempt timeout of any operation: the lease of a job accepted before per-job leases (queue/claim.ts). */
+  longestTimeoutMs(): number;
 }
 
 export interface LiveRegistry extends Registry {
@@ -51,6 +53,7 @@ export function createRegistry(defs: readonly ServiceDef[]): Registry {
     return validate ? violationsOf(validate, value) : [];
   };
   const timeoutMs = (service: ServiceDef, operation: OperationDef) => operation.timeoutMs ?? service.timeoutMs;
+  const longest = Math.max(0, ...defs.flatMap((s) => s.operations.map((o) => timeoutMs(s, o))));
   return {
     list: () => defs,
     service: (name) => byName.get(name),
@@ -59,6 +62,7 @@ export function createRegistry(defs: readonly ServiceDef[]): Registry {
     validateOutput: (service, operation, output) => check(outputs, service, operation, output),
     timeoutMs,
     retryPolicy: (service, operation) => ({ ...DEFAULT_RETRY, ...service.retry, ...operation.retry }),
+    longestTimeoutMs: () => longest,
   };
 }
 
@@ -88,6 +92,7 @@ export async function loadRegistry(db: Db, fileDefs: readonly ServiceDef[], log:
       validateOutput: (s, o, output) => current.validateOutput(s, o, output),
       timeoutMs: (s, o) => current.timeoutMs(s, o),
       retryPolicy: (s, o) => current.retryPolicy(s, o),
+      longestTimeoutMs: () => current.longestTimeoutMs(),
       reload: (db) => (reloading = reloading.catch(() => {}).then(() => rebuild(db))),
       origin,
       forTenant: (tenantId) => view((s) => s.tenantId === undefined || s.tenantId === tenantId),

@@ -2,7 +2,7 @@
 // makes for each claim. The pool and runJob see only these, so they are unit-tested with fakes;
 // createJobStore is the real store over src/queue (the data layer holds the SQL).
 import type { Db } from '../db/client';
-import { acceptCallback, claimJobs, completeJob, endAsyncJob, endAttempts, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended, type FollowUpRules } from '../queue';
+import { acceptCallback, claimJobs, leaseMsFor, completeJob, endAsyncJob, endAttempts, expireJob, failJob, putBack, recordAttempt, scheduleRetry, type AttemptRecord, type ClaimedJob, type Ended, type FollowUpRules } from '../queue';
 import { createBatchingStore, type BatchingOptions } from './batching-store';
 import type { DecidePolicy, Decision, Outcome } from './decide';
 
@@ -39,7 +39,7 @@ export function createJobStore(db: Db, followUpRules: FollowUpRules, batching: B
 /** Every decision written on its own, in one statement (or one transaction with the follow-ups it creates). */
 function singleJobStore(db: Db, followUpRules: FollowUpRules): JobStore {
   return {
-    claim: (workerId, limit) => claimJobs(db, workerId, limit),
+    claim: (workerId, limit) => claimJobs(db, workerId, limit, leaseMsFor(followUpRules.registry.longestTimeoutMs())),
     async write(job, decision, attempt) {
       const rules = job.followUps == null ? undefined : followUpRules;
       const f = { jobId: job.id, claimToken: job.claimToken, attempt, followUpRules: rules };

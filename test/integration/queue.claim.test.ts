@@ -47,6 +47,22 @@ describe('claimJobs', () => {
     expect(await claimJobs(db, 'worker-b', 5)).toEqual([]);
   });
 
+  it('leases a job accepted before per-job leases (lease_ms null) for the legacy lease and records it; others keep their own', async () => {
+    const db = t.database.db;
+    await db.delete(jobs);
+    const { job: old } = await enqueueJob(db, newJob());
+    await db.update(jobs).set({ leaseMs: null }).where(eq(jobs.id, old.id));
+    const { job: current } = await enqueueJob(db, newJob());
+    const claimed = new Map((await claimJobs(db, 'w', 2, 70_000)).map((j) => [j.id, j]));
+    expect(claimed.get(old.id)?.leaseMs).toBe(70_000);
+    expect(claimed.get(current.id)?.leaseMs).toBe(LEASE_MS);
+    const leaseOf = (id: string) => claimed.get(id)!.lockedUntil!.getTime() - claimed.get(id)!.startedAt!.getTime();
+    expect(leaseOf(old.id)).toBeGreaterThan(70_000 - 1_000);
+    expect(leaseOf(current.id)).toBeLessThan(LEASE_MS + 1_000);
+    const [row] = await db.select({ leaseMs: jobs.leaseMs }).from(jobs).where(eq(jobs.id, old.id));
+    expect(row?.leaseMs).toBe(70_000);
+  });
+
   it('takes jobs by priority, then run_at, and leaves future jobs alone', async () => {
     const db = t.database.db;
     await db.delete(jobs);

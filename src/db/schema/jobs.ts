@@ -54,10 +54,10 @@ export const jobs = pgTable(
     correlationId: text('correlation_id'),
     /**
      * How long a claim holds this job: its operation's attempt timeout plus a margin when it was
-     * accepted (queue/lease.ts). The default, the 10 s default timeout plus the 5 s margin, is what
-     * jobs accepted before the column existed got.
+     * accepted (queue/lease.ts). Null for a job accepted before leases were per job: its claim
+     * leases it as every job was leased then and records that lease here (queue/claim.ts).
      */
-    leaseMs: integer('lease_ms').notNull().default(15_000),
+    leaseMs: integer('lease_ms'),
     lockedBy: text('locked_by'),
     lockedUntil: timestamp('locked_until', { withTimezone: true }),
     /**
