@@ -163,7 +163,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         metrics,
         auth,
         callLimits,
-        loaders: createLoaders(asTenant, caller.tenantId),
+        loaders: createLoaders(asTenant, caller.tenantId, config.maxResponsePayloadBytes),
       };
     },
     log,

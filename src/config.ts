@@ -143,6 +143,7 @@ const EnvSchema = z.object({
   CALLGATE_OUTBOUND_ALLOW: outboundAllow,
   CALLGATE_MAX_BODY_BYTES: intVar(1_024, 1_073_741_824, 1_048_576),
   CALLGATE_MAX_INPUT_BYTES: intVar(1, 1_073_741_824, 262_144),
+  CALLGATE_MAX_RESPONSE_PAYLOAD_BYTES: intVar(1_024, 1_073_741_824, 16_777_216),
   CALLGATE_RATE_LIMIT_PER_MINUTE: intVar(0, 100_000_000, 6_000),
   CALLGATE_CORS_ORIGINS: corsOrigins,
   CALLGATE_PUBLIC_URL: publicUrl,
@@ -195,6 +196,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** A callService input larger than this (as JSON) is an InvalidInputError; well under maxBodyBytes. @default 256 KiB */
   readonly maxInputBytes: number;
+  /** Job input and output one GraphQL response may carry; past it Job.input/output are PAYLOAD_BUDGET_EXCEEDED errors. @default 16 MiB */
+  readonly maxResponsePayloadBytes: number;
   /** callService calls per API key (per tenant for keyless callers) and minute; 0 turns the limit off. @default 6000 */
   readonly rateLimitPerMinute: number;
   /** Browser origins granted CORS (`https://ops.example.com`); none by default: same origin only. */
@@ -242,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     outboundAllow: e.CALLGATE_OUTBOUND_ALLOW,
     maxBodyBytes: e.CALLGATE_MAX_BODY_BYTES,
     maxInputBytes: e.CALLGATE_MAX_INPUT_BYTES,
+    maxResponsePayloadBytes: e.CALLGATE_MAX_RESPONSE_PAYLOAD_BYTES,
     rateLimitPerMinute: e.CALLGATE_RATE_LIMIT_PER_MINUTE,
     corsOrigins: e.CALLGATE_CORS_ORIGINS,
     publicUrl: e.CALLGATE_PUBLIC_URL,

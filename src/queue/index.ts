@@ -25,6 +25,7 @@ export { cancelJob, retryJob, CANCELLABLE, RETRYABLE, type ActionResult } from '
 export {
   getJob,
   getJobPayloads,
+  getJobPayloadSizes,
   getJobSummaries,
   isJobId,
   listFollowUpsOfJobs,

@@ -64,6 +64,15 @@ export async function getJobPayloads(db: Db, tenantId: string, ids: readonly str
     .where(and(eq(jobs.tenantId, tenantId), inArray(jobs.id, [...ids])));
 }
 
+/** The size of each payload as the API would send it (JSON text of input and output), by job id. */
+export async function getJobPayloadSizes(db: Db, tenantId: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ id: jobs.id, bytes: sql<number>`(octet_length(${jobs.input}::text) + coalesce(octet_length(${jobs.output}::text), 0))::int` })
+    .from(jobs)
+    .where(and(eq(jobs.tenantId, tenantId), inArray(jobs.id, [...ids])));
+  return new Map(rows.map((r) => [r.id, r.bytes]));
+}
+
 /** The summaries of the tenant's jobs among `ids`, in one statement: Job.parent for a page of jobs. */
 export async function getJobSummaries(db: Db, tenantId: string, ids: readonly string[]): Promise<JobSummary[]> {
   return db

@@ -2,10 +2,12 @@
 // Job.output, Job.callback, Job.parent, Job.followUps) are batched into one statement per page instead of one per job (100 jobs: 1 query,
 // not 100). Built per operation, so nothing is cached across requests or callers.
 import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
 import type { AttemptRow } from '../db/schema';
 import type { TenantScope } from '../db/tenant-scope';
 import {
   getJobPayloads,
+  getJobPayloadSizes,
   getJobSummaries,
   listAttemptsOfJobs,
   listCallbacksOfJobs,
@@ -31,7 +33,14 @@ export interface Loaders {
 /** One IN (…) list per statement: the largest page (100 jobs) batches whole, and no list grows unbounded. */
 const MAX_BATCH_SIZE = 100;
 
-export function createLoaders(asTenant: TenantScope, tenantId: string): Loaders {
+/**
+ * `payloadBytes`: how much job input and output one response may carry (CALLGATE_MAX_RESPONSE_PAYLOAD_BYTES).
+ * A page of 100 jobs with a 256 KiB input and a 1 MiB output each would be 125 MB; a few such
+ * requests at once would exhaust the gateway's memory. Past the budget, Job.input and Job.output
+ * of the remaining jobs are PAYLOAD_BUDGET_EXCEEDED errors and their payloads are never read; as
+ * Job.input is non-null, the error takes the page with it, and the client asks for fewer jobs.
+ */
+export function createLoaders(asTenant: TenantScope, tenantId: string, payloadBytes: number): Loaders {
   return {
     attempts: new DataLoader(
       async (ids) => groupBy(ids, await asTenant((tx) => listAttemptsOfJobs(tx, ids)), (a) => a.jobId),
@@ -48,13 +57,7 @@ export function createLoaders(asTenant: TenantScope, tenantId: string): Loaders 
       async (ids) => groupBy(ids, await asTenant((tx) => listFollowUpsOfJobs(tx, tenantId, ids)), (j) => j.parentJobId),
       { maxBatchSize: MAX_BATCH_SIZE },
     ),
-    payloads: new DataLoader(
-      async (ids) => {
-        const byId = new Map((await asTenant((tx) => getJobPayloads(tx, tenantId, ids))).map((p) => [p.id, p]));
-        return ids.map((id) => byId.get(id) ?? null);
-      },
-      { maxBatchSize: MAX_BATCH_SIZE },
-    ),
+    payloads: new PayloadLoader(asTenant, tenantId, payloadBytes),
     callbacks: new DataLoader(
       async (ids) => {
         const byJob = new Map((await asTenant((tx) => listCallbacksOfJobs(tx, tenantId, ids))).map((c) => [c.jobId, c]));
@@ -63,6 +66,44 @@ export function createLoaders(asTenant: TenantScope, tenantId: string): Loaders 
       { maxBatchSize: MAX_BATCH_SIZE },
     ),
   };
+}
+
+/** Job payloads within the response's budget, in the order the jobs were asked for; the budget starts again with clearAll (a subscription's next event). */
+class PayloadLoader extends DataLoader<string, JobPayload | null> {
+  private left: number;
+
+  constructor(asTenant: TenantScope, tenantId: string, private readonly budget: number) {
+    super(
+      async (ids) => {
+        const { sizes, rows } = await asTenant(async (tx) => {
+          const sizes = await getJobPayloadSizes(tx, tenantId, ids);
+          const fitting = ids.filter((id) => {
+            const bytes = sizes.get(id);
+            if (bytes === undefined || bytes > this.left) return false;
+            this.left -= bytes;
+            return true;
+          });
+          return { sizes, rows: fitting.length > 0 ? await getJobPayloads(tx, tenantId, fitting) : [] };
+        });
+        const byId = new Map(rows.map((p) => [p.id, p]));
+        return ids.map((id) => byId.get(id) ?? (sizes.has(id) ? overBudget(this.budget) : null));
+      },
+      { maxBatchSize: MAX_BATCH_SIZE },
+    );
+    this.left = budget;
+  }
+
+  override clearAll(): this {
+    this.left = this.budget;
+    return super.clearAll();
+  }
+}
+
+function overBudget(budget: number): GraphQLError {
+  return new GraphQLError(
+    `this response already carries the most job input and output one response may (${budget} bytes, CALLGATE_MAX_RESPONSE_PAYLOAD_BYTES): ask for fewer jobs, or leave out input and output`,
+    { extensions: { code: 'PAYLOAD_BUDGET_EXCEEDED' } },
+  );
 }
 
 /**
