@@ -149,6 +149,9 @@ services:
     // Run CallService with the play button: a job is enqueued and shown in the result pane.
     await openTab(page, 'CallService');
     await waitForText(page, QUERY_EDITOR, 'mutation CallService', RESULT_TIMEOUT_MS);
+    // The cursor in the document first: after tab switches GraphiQL may still hold the operation
+    // name of a tab seen before ("Cannot infer operation RecentJobs"); it takes the one under the cursor.
+    await page.locator(`${QUERY_EDITOR} .view-line`).filter({ hasText: 'mutation CallService' }).first().click();
     await page.locator('.graphiql-execute-button').click();
     await waitForText(page, RESPONSE, '"CallServiceSuccess"', RESULT_TIMEOUT_MS);
     const response = await editorText(page, RESPONSE);
