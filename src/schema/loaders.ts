@@ -34,11 +34,12 @@ export interface Loaders {
 const MAX_BATCH_SIZE = 100;
 
 /**
- * `payloadBytes`: how much job input and output one response may carry (CALLGATE_MAX_RESPONSE_PAYLOAD_BYTES).
- * A page of 100 jobs with a 256 KiB input and a 1 MiB output each would be 125 MB; a few such
- * requests at once would exhaust the gateway's memory. Past the budget, Job.input and Job.output
- * of the remaining jobs are PAYLOAD_BUDGET_EXCEEDED errors and their payloads are never read; as
- * Job.input is non-null, the error takes the page with it, and the client asks for fewer jobs.
+ * `payloadBytes`: how much job input and output one response may carry
+ * (CALLGATE_MAX_RESPONSE_PAYLOAD_BYTES). A page of 100 jobs with a 256 KiB input and a 1 MiB
+ * output each would be 125 MB; a few such requests at once would exhaust the gateway's memory.
+ * Past the budget, Job.input and Job.output of the remaining jobs are PAYLOAD_BUDGET_EXCEEDED
+ * errors and their payloads are never read; as Job.input is non-null, the error takes the page
+ * with it, and the client asks for fewer jobs.
  */
 export function createLoaders(asTenant: TenantScope, tenantId: string, payloadBytes: number): Loaders {
   return {
@@ -68,7 +69,10 @@ export function createLoaders(asTenant: TenantScope, tenantId: string, payloadBy
   };
 }
 
-/** Job payloads within the response's budget, in the order the jobs were asked for; the budget starts again with clearAll (a subscription's next event). */
+/**
+ * Job payloads within the response's budget, in the order the jobs were asked for. The budget
+ * starts again with clearAll: a subscription's next event is a new response.
+ */
 class PayloadLoader extends DataLoader<string, JobPayload | null> {
   private left: number;
 
