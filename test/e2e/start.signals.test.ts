@@ -2,14 +2,10 @@
 // whole process group (npm relays the signal too, so node gets it twice), or only npm's pid is
 // signalled. Either way one drain runs: /readyz turns 503, in-flight calls finish or go back to
 // PENDING, open SSE subscriptions end with `complete`, and no process of the group is left.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { groupAlive } from '../helpers/process-group';
 import { hasPgServer, pgSkipReason } from '../helpers/db';
 import { useProcessFixture } from '../helpers/process-fixture';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Quick calls end inside the grace; slow ones cannot. */
 const QUICK_MS = 1_000;
@@ -53,40 +49,17 @@ services:
 
   /** `npm start` as a terminal runs it: its own process group, with two slow and two quick calls in flight. */
   async function startWithJobsInFlight() {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: f.databaseUrl,
-      CALLGATE_SERVICES_FILE: servicesFile,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      WORKER_CONCURRENCY: '4',
-      CALLGATE_DRAIN_GRACE_MS: String(GRACE_MS),
-    };
-    const child = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    f.onCleanup(() => {
-      if (groupAlive(child.pid!)) process.kill(-child.pid!, 'SIGKILL');
-    });
-    await expect.poll(() => output, { timeout: 60_000, interval: 100 }).toMatch(/GraphiQL at (http:\/\/\S+)/);
-    const url = /GraphiQL at (http:\/\/\S+)/.exec(output)![1]!;
+    const env = { WORKER_CONCURRENCY: '4', CALLGATE_DRAIN_GRACE_MS: String(GRACE_MS) };
+    const gateway = await f.start('signals', servicesFile, env, 'npm');
     const ids: string[] = [];
     for (const operation of ['slow', 'slow', 'quick', 'quick']) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: CALL, variables: { input: { service: 'shop', operation, input: {} } } }),
-      });
-      const body = (await res.json()) as { data: { callService: { job: { id: string } } } };
-      ids.push(body.data.callService.job.id);
+      const res = await gateway.gql<{ callService: { job: { id: string } } }>(CALL, { input: { service: 'shop', operation, input: {} } });
+      ids.push(res.data!.callService.job.id);
     }
     await expect
       .poll(async () => (await f.sql`select count(*)::int as n from jobs where status = 'running'`)[0]!.n, { timeout: 20_000, interval: 50 })
       .toBe(4);
-    return { child, url, ids, exited, output: () => output };
+    return { ...gateway, ids };
   }
 
   const readJobs = () => f.sql<JobRow[]>`select id, operation, status, locked_by from jobs`;
@@ -113,14 +86,14 @@ services:
       return streamed;
     })();
 
-    process.kill(-gateway.child.pid!, signal);
+    gateway.kill(signal);
     const signalledAt = Date.now();
     // The drain holds the slow calls for the grace period; /readyz must already refuse traffic.
     await expect.poll(async () => (await fetch(readyz)).status, { timeout: GRACE_MS, interval: 50 }).toBe(503);
 
-    expect(await gateway.exited, gateway.output()).toBe(0);
+    expect(await gateway.exited, gateway.output()).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalledAt).toBeLessThan(EXIT_BOUND_MS);
-    await expect.poll(() => groupAlive(gateway.child.pid!), { timeout: 5_000 }).toBe(false);
+    await expect.poll(() => groupAlive(gateway.pid), { timeout: 5_000 }).toBe(false);
     expect(gateway.output()).toContain('"msg":"callgate stopped"');
     expect(gateway.output().match(/"msg":"stopping"/g)).toHaveLength(1);
     expect(gateway.output()).not.toContain('second stop signal');
@@ -138,9 +111,9 @@ services:
 
   it('SIGTERM to the npm process alone leaves no process of the group behind', async () => {
     const gateway = await startWithJobsInFlight();
-    process.kill(gateway.child.pid!, 'SIGTERM');
-    expect(await gateway.exited, gateway.output()).toBe(0);
-    await expect.poll(() => groupAlive(gateway.child.pid!), { timeout: EXIT_BOUND_MS }).toBe(false);
+    process.kill(gateway.pid, 'SIGTERM');
+    expect(await gateway.exited, gateway.output()).toEqual({ code: 0, signal: null });
+    await expect.poll(() => groupAlive(gateway.pid), { timeout: EXIT_BOUND_MS }).toBe(false);
     expect(gateway.output()).toContain('"msg":"callgate stopped"');
     const jobs = await readJobs();
     expect(jobs).toHaveLength(4);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll } from 'vitest';
 import { createDatabaseUrl } from './db';
-import { startGatewayProcess, type GatewayProcess } from '../../scripts/gateway-process';
+import { startGatewayProcess, type GatewayProcess, type GatewayProcessOptions } from '../../scripts/gateway-process';
 import { startUpstream, type Upstream } from './upstream';
 
 export interface ProcessFixture {
@@ -18,7 +18,8 @@ export interface ProcessFixture {
   /** Writes services.yaml into the fixture's directory; returns its path. */
   writeServices(yaml: string): Promise<string>;
   /** A gateway child process on the fixture's database. */
-  start(instanceId: string, servicesFile: string, env?: Record<string, string>): Promise<GatewayProcess>;
+  /** `entry` as startGatewayProcess takes it: `npm` runs `npm start` in a process group of its own. */
+  start(instanceId: string, servicesFile: string, env?: Record<string, string>, entry?: GatewayProcessOptions['entry']): Promise<GatewayProcess>;
   /** Runs after the file's tests, before the database is dropped (e.g. to kill what a test spawned). */
   onCleanup(fn: () => void): void;
 }
@@ -66,10 +67,11 @@ export function useProcessFixture(prefix: string, applicationName = 'callgate-te
       await writeFile(file, yaml);
       return file;
     },
-    async start(instanceId, servicesFile, env = {}) {
+    async start(instanceId, servicesFile, env = {}, entry) {
       const gateway = await startGatewayProcess({
         databaseUrl: database!.url,
         servicesFile,
+        entry,
         env: { CALLGATE_INSTANCE_ID: instanceId, ...env },
       });
       gateways.push(gateway);
