@@ -2,7 +2,7 @@
 // the old claim's token (complete, fail, retry, put back, a cancelled call's log) leaves the job to
 // the new claim, and the old attempt is logged once, as superseded, with what its call returned.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_TENANT_ID, jobs, type AttemptOutcome } from '../../src/db/schema';
+import { DEFAULT_TENANT_ID, jobs } from '../../src/db/schema';
 import {
   claimJobs,
   completeJob,
@@ -17,7 +17,7 @@ import {
 } from '../../src/queue';
 import { createRegistry } from '../../src/registry';
 import { useTestDatabase } from '../helpers/db';
-import { newJob } from '../helpers/jobs';
+import { attemptRecord, newJob } from '../helpers/jobs';
 
 /** These jobs carry no follow-ups: the sweep never consults these rules. */
 const NO_SERVICES = { registry: createRegistry([]), maxInputBytes: 262_144 };
@@ -26,15 +26,6 @@ beforeEach(async () => {
   await t.database.db.delete(jobs);
 });
 
-const attempt = (n: number, outcome: AttemptOutcome, httpStatus: number | null = null) => ({
-  attempt: n,
-  startedAt: new Date(Date.now() - 5),
-  finishedAt: new Date(),
-  durationMs: 5,
-  outcome,
-  httpStatus,
-  request: { method: 'POST', url: 'http://127.0.0.1/x', headers: {} },
-});
 
 /** A job claimed once, taken back by the sweeper after its 1 ms lease, and claimed again. */
 async function takenOver() {
@@ -58,7 +49,7 @@ describe('a claim whose lease was taken over', () => {
 
   it('cannot complete, fail, retry or put back the newer claim', async () => {
     const { db, id, stale } = await takenOver();
-    expect(await completeJob(db, { ...stale, output: { stale: true }, attempt: attempt(1, 'success', 200) })).toBeNull();
+    expect(await completeJob(db, { ...stale, output: { stale: true }, attempt: attemptRecord(1, 'success', 200) })).toBeNull();
     expect(await failJob(db, { ...stale, error: 'stale failure' })).toBeNull();
     expect(await scheduleRetry(db, { ...stale, error: 'stale retry', delayMs: 1_000 })).toBeNull();
     expect(await putBack(db, { ...stale, runAt: null, reason: 'stale put back' })).toBeNull();
@@ -69,8 +60,8 @@ describe('a claim whose lease was taken over', () => {
 
   it('logs the stale attempt once, as superseded with what its call returned, and the newer claim finishes', async () => {
     const { db, id, stale, fresh } = await takenOver();
-    await completeJob(db, { ...stale, output: { stale: true }, attempt: attempt(1, 'success', 200) });
-    expect(await completeJob(db, { ...fresh, output: { fresh: true }, attempt: attempt(2, 'success', 200) })).toMatchObject({
+    await completeJob(db, { ...stale, output: { stale: true }, attempt: attemptRecord(1, 'success', 200) });
+    expect(await completeJob(db, { ...fresh, output: { fresh: true }, attempt: attemptRecord(2, 'success', 200) })).toMatchObject({
       status: 'succeeded',
     });
     expect(await getJob(db, DEFAULT_TENANT_ID, id)).toMatchObject({ status: 'succeeded', output: { fresh: true }, claimToken: null });
@@ -82,7 +73,7 @@ describe('a claim whose lease was taken over', () => {
 
   it('records a stale call aborted by a cancel as superseded too', async () => {
     const { db, id, stale } = await takenOver();
-    await recordAttempt(db, { ...stale, attempt: { ...attempt(1, 'aborted'), error: 'aborted: job cancelled' } });
+    await recordAttempt(db, { ...stale, attempt: { ...attemptRecord(1, 'aborted'), error: 'aborted: job cancelled' } });
     expect(await listAttempts(db, id)).toMatchObject([
       { attempt: 1, outcome: 'superseded', error: expect.stringContaining('the call ended: aborted, aborted: job cancelled') },
     ]);
@@ -91,7 +82,7 @@ describe('a claim whose lease was taken over', () => {
   it('keeps a cancelled call’s own outcome when no lease was lost', async () => {
     const { job } = await enqueueJob(t.database.db, newJob());
     const [claimed] = await claimJobs(t.database.db, 'w', 1);
-    await recordAttempt(t.database.db, { jobId: job.id, claimToken: claimed!.claimToken, attempt: { ...attempt(1, 'aborted'), error: 'aborted: job cancelled' } });
+    await recordAttempt(t.database.db, { jobId: job.id, claimToken: claimed!.claimToken, attempt: { ...attemptRecord(1, 'aborted'), error: 'aborted: job cancelled' } });
     expect(await listAttempts(t.database.db, job.id)).toMatchObject([{ attempt: 1, outcome: 'aborted', error: 'aborted: job cancelled' }]);
   });
 });

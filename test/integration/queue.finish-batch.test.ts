@@ -2,11 +2,11 @@
 // claim token. A row whose lease was taken over leaves the newer claim alone and is logged once as
 // superseded, while the others in the same batch apply; a retry past the deadline expires.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_TENANT_ID, jobs, type AttemptOutcome } from '../../src/db/schema';
+import { DEFAULT_TENANT_ID, jobs } from '../../src/db/schema';
 import { claimJobs, endAttempts, enqueueJob, getJob, listAttempts, recoverExpiredLeases } from '../../src/queue';
 import { createRegistry } from '../../src/registry';
 import { useTestDatabase } from '../helpers/db';
-import { newJob } from '../helpers/jobs';
+import { attemptRecord, newJob } from '../helpers/jobs';
 
 const NO_SERVICES = { registry: createRegistry([]), maxInputBytes: 262_144 };
 const t = useTestDatabase();
@@ -14,16 +14,6 @@ beforeEach(async () => {
   await t.database.db.delete(jobs);
 });
 
-const attempt = (n: number, outcome: AttemptOutcome, httpStatus: number | null = null) => ({
-  attempt: n,
-  startedAt: new Date(Date.now() - 5),
-  finishedAt: new Date(),
-  durationMs: 5,
-  outcome,
-  httpStatus,
-  request: { method: 'POST', url: 'http://127.0.0.1/x', headers: {} },
-  responseBody: '{"ok":true}',
-});
 
 describe('endAttempts', () => {
   it('writes succeed, fail, retry and expire for many jobs in one go, with their attempt rows', async () => {
@@ -34,11 +24,11 @@ describe('endAttempts', () => {
     const claimed = await claimJobs(db, 'w', 5);
     const [a, b, c, d, e] = ids.map((id) => claimed.find((j) => j.id === id));
     const ended = await endAttempts(db, [
-      { jobId: a!.id, claimToken: a!.claimToken, ending: { kind: 'succeed', output: { n: 1 } }, attempt: attempt(1, 'success', 200) },
-      { jobId: b!.id, claimToken: b!.claimToken, ending: { kind: 'fail', error: 'HTTP 400' }, attempt: attempt(1, 'http_error', 400) },
-      { jobId: c!.id, claimToken: c!.claimToken, ending: { kind: 'retry', delayMs: 5_000, error: 'HTTP 503' }, attempt: attempt(1, 'http_error', 503) },
+      { jobId: a!.id, claimToken: a!.claimToken, ending: { kind: 'succeed', output: { n: 1 } }, attempt: attemptRecord(1, 'success', 200) },
+      { jobId: b!.id, claimToken: b!.claimToken, ending: { kind: 'fail', error: 'HTTP 400' }, attempt: attemptRecord(1, 'http_error', 400) },
+      { jobId: c!.id, claimToken: c!.claimToken, ending: { kind: 'retry', delayMs: 5_000, error: 'HTTP 503' }, attempt: attemptRecord(1, 'http_error', 503) },
       // Its deadline is a minute away: a retry in two minutes expires it instead.
-      { jobId: d!.id, claimToken: d!.claimToken, ending: { kind: 'retry', delayMs: 120_000, error: 'HTTP 503' }, attempt: attempt(1, 'http_error', 503) },
+      { jobId: d!.id, claimToken: d!.claimToken, ending: { kind: 'retry', delayMs: 120_000, error: 'HTTP 503' }, attempt: attemptRecord(1, 'http_error', 503) },
       { jobId: e!.id, claimToken: e!.claimToken, ending: { kind: 'expire', error: 'late' } },
     ]);
     expect(ended.map((j) => j?.status)).toEqual(['succeeded', 'failed', 'pending', 'expired', 'expired']);
@@ -56,7 +46,7 @@ describe('endAttempts', () => {
     const db = t.database.db;
     for (let i = 0; i < 2; i++) await enqueueJob(db, newJob());
     const claimed = await claimJobs(db, 'w', 2);
-    const batch = claimed.map((j) => ({ jobId: j.id, claimToken: j.claimToken, ending: { kind: 'succeed' as const, output: {} }, attempt: attempt(1, 'success', 200) }));
+    const batch = claimed.map((j) => ({ jobId: j.id, claimToken: j.claimToken, ending: { kind: 'succeed' as const, output: {} }, attempt: attemptRecord(1, 'success', 200) }));
     expect((await endAttempts(db, batch)).map((j) => j?.status)).toEqual(['succeeded', 'succeeded']);
     // The retry finds every claim gone (null) and adds no row.
     expect(await endAttempts(db, batch)).toEqual([null, null]);
@@ -76,8 +66,8 @@ describe('endAttempts', () => {
     expect(mine?.id).toBe(other.id);
 
     const ended = await endAttempts(db, [
-      { jobId: job.id, claimToken: stale!.claimToken, ending: { kind: 'succeed', output: { stale: true } }, attempt: attempt(1, 'success', 200) },
-      { jobId: other.id, claimToken: mine!.claimToken, ending: { kind: 'succeed', output: { mine: true } }, attempt: attempt(1, 'success', 200) },
+      { jobId: job.id, claimToken: stale!.claimToken, ending: { kind: 'succeed', output: { stale: true } }, attempt: attemptRecord(1, 'success', 200) },
+      { jobId: other.id, claimToken: mine!.claimToken, ending: { kind: 'succeed', output: { mine: true } }, attempt: attemptRecord(1, 'success', 200) },
     ]);
     expect(ended[0]).toBeNull();
     expect(ended[1]).toMatchObject({ id: other.id, status: 'succeeded' });
@@ -87,7 +77,7 @@ describe('endAttempts', () => {
     ]);
     // The newer claim still ends the job, in a batch of its own.
     const [last] = await endAttempts(db, [
-      { jobId: job.id, claimToken: fresh!.claimToken, ending: { kind: 'succeed', output: { fresh: true } }, attempt: attempt(2, 'success', 200) },
+      { jobId: job.id, claimToken: fresh!.claimToken, ending: { kind: 'succeed', output: { fresh: true } }, attempt: attemptRecord(2, 'success', 200) },
     ]);
     expect(last).toMatchObject({ status: 'succeeded' });
     expect(await getJob(db, DEFAULT_TENANT_ID, job.id)).toMatchObject({ output: { fresh: true } });

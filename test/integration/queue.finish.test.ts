@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { jobs, type AttemptOutcome } from '../../src/db/schema';
+import { jobs } from '../../src/db/schema';
 import {
   cancelJob,
   claimJobs,
@@ -19,7 +19,7 @@ import {
 } from '../../src/queue';
 import { createRegistry } from '../../src/registry';
 import { useTestDatabase } from '../helpers/db';
-import { newJob } from '../helpers/jobs';
+import { attemptRecord, newJob } from '../helpers/jobs';
 
 /** These jobs carry no follow-ups: the sweep never consults these rules. */
 const NO_SERVICES = { registry: createRegistry([]), maxInputBytes: 262_144 };
@@ -29,15 +29,6 @@ beforeEach(async () => {
 });
 
 const TENANT = newJob().tenantId;
-const attempt = (outcome: AttemptOutcome, httpStatus: number | null = null) => ({
-  attempt: 1,
-  startedAt: new Date(Date.now() - 12),
-  finishedAt: new Date(),
-  durationMs: 12,
-  outcome,
-  httpStatus,
-  request: { method: 'POST', url: 'http://127.0.0.1/x', headers: {} },
-});
 
 /** Claim tokens by job id, for the writes that end the attempt. */
 const tokens = new Map<string, string>();
@@ -57,19 +48,19 @@ const secondsUntil = (d: Date | null | undefined) => ((d?.getTime() ?? 0) - Date
 describe('ending an attempt', () => {
   it('completes a running job with its output and logs the attempt', async () => {
     const id = await claimOne('w1');
-    const done = await completeJob(t.database.db, { ...claimOf(id), output: { ok: true }, attempt: attempt('success', 200) });
+    const done = await completeJob(t.database.db, { ...claimOf(id), output: { ok: true }, attempt: attemptRecord(1, 'success', 200) });
     expect(done).toMatchObject({ id, status: 'succeeded' });
     const job = await reread(id);
     expect(job).toMatchObject({ status: 'succeeded', output: { ok: true }, lockedBy: null, lockedUntil: null, lastError: null });
     expect(job?.completedAt).toBeInstanceOf(Date);
-    expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'success', httpStatus: 200, durationMs: 12 }]);
+    expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'success', httpStatus: 200, durationMs: 5 }]);
   });
 
   it('writes an attempt once when its outcome is written again after a lost acknowledgement', async () => {
     // The worker retries an outcome whose write failed on a dropped connection; the first write may
     // have committed all the same. The second is fenced out and must not log the attempt again.
     const id = await claimOne('w1');
-    const made = attempt('success', 200);
+    const made = attemptRecord(1, 'success', 200);
     expect(await completeJob(t.database.db, { ...claimOf(id), output: { ok: true }, attempt: made })).toMatchObject({ status: 'succeeded' });
     expect(await completeJob(t.database.db, { ...claimOf(id), output: { ok: true }, attempt: made })).toBeNull();
     expect(await listAttempts(t.database.db, id)).toMatchObject([{ attempt: 1, outcome: 'success', httpStatus: 200 }]);
@@ -77,7 +68,7 @@ describe('ending an attempt', () => {
 
   it('fails a running job with the error and logs the attempt', async () => {
     const id = await claimOne('w1');
-    expect(await failJob(t.database.db, { ...claimOf(id), error: 'HTTP 400: bad', attempt: attempt('http_error', 400) })).toMatchObject({
+    expect(await failJob(t.database.db, { ...claimOf(id), error: 'HTTP 400: bad', attempt: attemptRecord(1, 'http_error', 400) })).toMatchObject({
       status: 'failed',
     });
     expect(await reread(id)).toMatchObject({ status: 'failed', lastError: 'HTTP 400: bad', output: null, lockedBy: null });
@@ -86,14 +77,14 @@ describe('ending an attempt', () => {
 
   it('leaves a job that another claim holds alone, but still logs the call that happened', async () => {
     const id = await claimOne('w1');
-    expect(await completeJob(t.database.db, { jobId: id, claimToken: randomUUID(), output: {}, attempt: attempt('success', 200) })).toBeNull();
+    expect(await completeJob(t.database.db, { jobId: id, claimToken: randomUUID(), output: {}, attempt: attemptRecord(1, 'success', 200) })).toBeNull();
     expect((await getJob(t.database.db, TENANT, id))?.status).toBe('running');
     expect(await listAttempts(t.database.db, id)).toHaveLength(1);
   });
 
   it('schedules a retry: PENDING at now + delay, attempt kept, lastError set', async () => {
     const id = await claimOne('w1', { maxAttempts: 3 });
-    await scheduleRetry(t.database.db, { ...claimOf(id), error: 'HTTP 503', delayMs: 4_000, attempt: attempt('http_error', 503) });
+    await scheduleRetry(t.database.db, { ...claimOf(id), error: 'HTTP 503', delayMs: 4_000, attempt: attemptRecord(1, 'http_error', 503) });
     const job = await reread(id);
     expect(job).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 503', lockedBy: null, completedAt: null });
     expect(secondsUntil(job?.runAt)).toBeGreaterThan(3);
@@ -103,7 +94,7 @@ describe('ending an attempt', () => {
 
   it('expires instead of retrying past the deadline', async () => {
     const id = await claimOne('w1', { maxAttempts: 3, deadline: new Date(Date.now() + 2_000) });
-    const ended = await scheduleRetry(t.database.db, { ...claimOf(id), error: 'HTTP 503', delayMs: 5_000, attempt: attempt('http_error', 503) });
+    const ended = await scheduleRetry(t.database.db, { ...claimOf(id), error: 'HTTP 503', delayMs: 5_000, attempt: attemptRecord(1, 'http_error', 503) });
     expect(ended).toMatchObject({ status: 'expired' });
     const job = await reread(id);
     expect(job).toMatchObject({ status: 'expired', lastError: 'HTTP 503' });
@@ -113,7 +104,7 @@ describe('ending an attempt', () => {
   it('puts a job back without using up its attempt', async () => {
     const id = await claimOne('w1');
     const retryAt = new Date(Date.now() + 10_000);
-    const ended = await putBack(t.database.db, { ...claimOf(id), runAt: retryAt, reason: 'breaker open', attempt: attempt('breaker_open') });
+    const ended = await putBack(t.database.db, { ...claimOf(id), runAt: retryAt, reason: 'breaker open', attempt: attemptRecord(1, 'breaker_open') });
     expect(ended).toMatchObject({ id, status: 'pending', attempts: 0 });
     expect(ended?.runAt.getTime()).toBe(retryAt.getTime());
     expect(await reread(id)).toMatchObject({ lastError: 'breaker open', lockedBy: null });
