@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../src/db/client';
 import { jobs } from '../../src/db/schema';
-import { claimJobs, enqueueJob } from '../../src/queue';
+import { claimJobs, enqueueJob, LEASE_MARGIN_MS } from '../../src/queue';
+import { createRegistry, parseServices } from '../../src/registry';
+import { createJobStore } from '../../src/worker/store';
 import { useTestDatabase } from '../helpers/db';
 import { newJob } from '../helpers/jobs';
 
@@ -61,6 +63,28 @@ describe('claimJobs', () => {
     expect(leaseOf(current.id)).toBeLessThan(LEASE_MS + 1_000);
     const [row] = await db.select({ leaseMs: jobs.leaseMs }).from(jobs).where(eq(jobs.id, old.id));
     expect(row?.leaseMs).toBe(70_000);
+  });
+
+  it("through the worker's store, leases a legacy job for the registry's longest timeout plus the margin", async () => {
+    const db = t.database.db;
+    await db.delete(jobs);
+    const registry = createRegistry(
+      parseServices(`
+services:
+  - name: quick
+    kind: mock
+    timeoutMs: 1000
+    operations: [{ name: ping }]
+  - name: slow
+    kind: mock
+    timeoutMs: 60000
+    operations: [{ name: report }]
+`),
+    );
+    const { job } = await enqueueJob(db, newJob());
+    await db.update(jobs).set({ leaseMs: null }).where(eq(jobs.id, job.id));
+    const [claimed] = await createJobStore(db, { registry, maxInputBytes: 262_144 }, false).claim('w', 1);
+    expect(claimed).toMatchObject({ id: job.id, leaseMs: 60_000 + LEASE_MARGIN_MS });
   });
 
   it('takes jobs by priority, then run_at, and leaves future jobs alone', async () => {
