@@ -10,7 +10,7 @@ import { forgetCallback } from './callbacks';
 import type { Registry } from '../registry';
 import type { JobChange } from './finish';
 import { leaseMsOf } from './lease';
-import { getJob, isJobId } from './read';
+import { getJob, getJobSummaries, isJobId } from './read';
 
 export type ActionResult =
   | { kind: 'done'; job: JobRow }
@@ -41,7 +41,8 @@ export async function cancelJob(db: Db, tenantId: string, id: string): Promise<A
  * retries with the new one); a job whose operation is gone keeps its own.
  */
 export async function retryJob(db: Db, tenantId: string, id: string, registry: Registry): Promise<ActionResult> {
-  const current = isJobId(id) ? await getJob(db, tenantId, id) : undefined;
+  // Its service and operation only: the payloads (up to a megabyte of output) are not needed here.
+  const [current] = isJobId(id) ? await getJobSummaries(db, tenantId, [id]) : [];
   const leaseMs = current ? leaseMsOf(registry, current.service, current.operation) : undefined;
   const job = await transition(db, tenantId, id, RETRYABLE, forgetCallback, {
     ...(leaseMs === undefined ? {} : { leaseMs }),
